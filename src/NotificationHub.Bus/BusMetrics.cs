@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+
+namespace NotificationHub.Bus;
+
+/// <summary>Instruments of the bus (meter <see cref="MeterName"/>).</summary>
+public sealed class BusMetrics : IDisposable
+{
+    /// <summary>The meter's name, for OpenTelemetry registration.</summary>
+    public const string MeterName = "NotificationHub.Bus";
+
+    private readonly Meter _meter;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
+    public BusMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        Published = _meter.CreateCounter<long>("notificationhub.events.published", description: "Events accepted by the bus on this node.");
+        Delivered = _meter.CreateCounter<long>("notificationhub.events.delivered", description: "Events queued to local subscribers.");
+        Dropped = _meter.CreateCounter<long>("notificationhub.events.dropped", description: "Channel messages dropped as malformed or foreign.");
+        Replayed = _meter.CreateCounter<long>("notificationhub.events.replayed", description: "Events delivered from the replay log on resume.");
+        SlowConsumers = _meter.CreateCounter<long>("notificationhub.subscribers.slow_consumer_disconnects", description: "Subscribers cut off because their queue overflowed.");
+        Subscriptions = _meter.CreateUpDownCounter<long>("notificationhub.subscriptions", description: "Local subscriptions (watchers of one BOM).");
+        Topics = _meter.CreateUpDownCounter<long>("notificationhub.topics", description: "BOMs this node is subscribed to on the backend.");
+    }
+
+    /// <summary>Events published.</summary>
+    public Counter<long> Published { get; }
+
+    /// <summary>Events delivered to local queues.</summary>
+    public Counter<long> Delivered { get; }
+
+    /// <summary>Channel messages dropped.</summary>
+    public Counter<long> Dropped { get; }
+
+    /// <summary>Events replayed.</summary>
+    public Counter<long> Replayed { get; }
+
+    /// <summary>Slow-consumer cut-offs.</summary>
+    public Counter<long> SlowConsumers { get; }
+
+    /// <summary>Local subscriptions.</summary>
+    public UpDownCounter<long> Subscriptions { get; }
+
+    /// <summary>Backend subscriptions.</summary>
+    public UpDownCounter<long> Topics { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,79 @@
+namespace NotificationHub.Bus;
+
+// Opening a subscriber's stream: ownership check, replay or snapshot, then live, spliced without loss or duplicates.
+public sealed partial class EnrichmentEventBus
+{
+    /// <summary>
+    /// Opens the stream of one BOM for one subscriber: replay after <paramref name="lastEventId"/> (or the current
+    /// snapshot, or the terminal event), then live events, ending after the terminal event.
+    /// </summary>
+    /// <remarks>
+    /// The live subscription is taken <em>before</em> the log is read, so an event published in between is seen by
+    /// both; live events whose log id is not after the last replayed one are skipped. That makes the seam exact.
+    /// </remarks>
+    public async ValueTask<(OpenStreamStatus Status, EnrichmentStream? Stream)> OpenStreamAsync(
+        string bomId, string tenantId, string? lastEventId, CancellationToken cancellationToken = default)
+    {
+        var bom = await GetBomForTenantAsync(bomId, tenantId, cancellationToken);
+        if (bom is null)
+        {
+            return (OpenStreamStatus.NotFound, null);
+        }
+
+        var subscription = await JoinAsync(bomId, bom.TenantId, cancellationToken);
+        try
+        {
+            bom = await _backend.GetBomAsync(bomId, cancellationToken) ?? bom;
+            var latest = bom.Latest;
+            var recovered = true;
+            IReadOnlyList<BusEvent> initial = [];
+
+            if (!string.IsNullOrEmpty(lastEventId))
+            {
+                var replay = await _backend.ReadAfterAsync(bomId, lastEventId, cancellationToken);
+                if (replay.Found)
+                {
+                    if (replay.Events.Count == 0 && latest is { IsTerminal: true } && latest.EventId == lastEventId)
+                    {
+                        await LeaveAsync(subscription);
+                        return (OpenStreamStatus.AlreadyEnded, null);
+                    }
+
+                    initial = replay.Events;
+                    _metrics.Replayed.Add(initial.Count);
+                }
+                else
+                {
+                    recovered = false;
+                    initial = Snapshot(latest);
+                }
+            }
+            else
+            {
+                initial = Snapshot(latest);
+            }
+
+            return (OpenStreamStatus.Opened, new EnrichmentStream(this, subscription, recovered, initial));
+        }
+        catch
+        {
+            await LeaveAsync(subscription);
+            throw;
+        }
+    }
+
+    /// <summary>What a subscriber without a usable resume point gets: the latest state as <c>progress</c>, or the terminal event.</summary>
+    private static IReadOnlyList<BusEvent> Snapshot(BusEvent? latest)
+    {
+        if (latest is null)
+        {
+            return [];
+        }
+
+        return latest.IsTerminal || latest.EventType == Contracts.EnrichmentEventNames.Progress
+            ? [latest]
+            : [SnapshotEvents.AsProgress(latest)];
+    }
+
+    internal ValueTask ReleaseAsync(LocalSubscription subscription) => LeaveAsync(subscription);
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace NotificationHub.Bus;
+
+/// <summary>
+/// One subscriber's stream of one BOM: the initial events (replay or snapshot) followed by live events, with
+/// duplicates at the seam removed. It ends after a terminal event. Not thread-safe: one reader.
+/// Dispose it to leave the BOM (frees the node's backend subscription when it was the last watcher).
+/// </summary>
+public sealed class EnrichmentStream : IAsyncDisposable
+{
+    private readonly EnrichmentEventBus _bus;
+    private readonly LocalSubscription _subscription;
+    private readonly IReadOnlyList<BusEvent> _initial;
+    private int _initialIndex;
+    private EventLogId? _lastLogId;
+    private bool _ended;
+    private int _disposed;
+
+    internal EnrichmentStream(EnrichmentEventBus bus, LocalSubscription subscription, bool recovered, IReadOnlyList<BusEvent> initial)
+    {
+        _bus = bus;
+        _subscription = subscription;
+        Recovered = recovered;
+        _initial = initial;
+    }
+
+    /// <summary>The BOM.</summary>
+    public string BomId => _subscription.Topic.BomId;
+
+    /// <summary>False when a resume id was asked for but the log no longer held it (the snapshot was sent instead).</summary>
+    public bool Recovered { get; }
+
+    /// <summary>True once the terminal event was read: nothing follows.</summary>
+    public bool Ended => _ended;
+
+    /// <summary>Takes the next event if one is ready.</summary>
+    /// <exception cref="SlowConsumerException">The subscriber was cut off.</exception>
+    public bool TryRead([NotNullWhen(true)] out BusEvent? busEvent)
+    {
+        busEvent = null;
+        if (_ended)
+        {
+            return false;
+        }
+
+        if (_initialIndex < _initial.Count)
+        {
+            busEvent = _initial[_initialIndex++];
+            return Accept(busEvent);
+        }
+
+        while (_subscription.Reader.TryRead(out var live))
+        {
+            if (live.HasLogId && _lastLogId is { } last && live.LogId <= last)
+            {
+                continue; // already delivered from the log or the snapshot
+            }
+
+            busEvent = live;
+            return Accept(live);
+        }
+
+        if (_subscription.Reader.Completion.IsFaulted)
+        {
+            _subscription.Reader.Completion.GetAwaiter().GetResult();
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits until <see cref="TryRead"/> may return an event; false when the stream has ended.</summary>
+    /// <exception cref="SlowConsumerException">The subscriber was cut off.</exception>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (_ended)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        return _initialIndex < _initial.Count ? ValueTask.FromResult(true) : _subscription.Reader.WaitToReadAsync(cancellationToken);
+    }
+
+    /// <summary>All remaining events, ending after the terminal event.</summary>
+    public async IAsyncEnumerable<BusEvent> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await WaitToReadAsync(cancellationToken))
+        {
+            while (TryRead(out var busEvent))
+            {
+                yield return busEvent;
+            }
+        }
+    }
+
+    private bool Accept(BusEvent busEvent)
+    {
+        if (busEvent.HasLogId)
+        {
+            _lastLogId = busEvent.LogId;
+        }
+
+        _ended = busEvent.IsTerminal;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? _bus.ReleaseAsync(_subscription) : ValueTask.CompletedTask;
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NotificationHub.Bus;
+
+/// <summary>Settings of the event bus, bound from the <c>Bus</c> configuration section.</summary>
+public sealed class EventBusOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Bus";
+
+    /// <summary>Events a subscriber may have queued before it is cut off as a slow consumer.</summary>
+    [Range(1, 1_000_000)]
+    public int SubscriberQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Largest accepted envelope, in bytes; larger publishes and channel messages are refused.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxEventBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Events the replay log keeps per BOM (older ones are trimmed; resuming past them gives the snapshot).</summary>
+    [Range(1, 1_000_000)]
+    public int ReplayLogMaxLength { get; set; } = 1000;
+
+    /// <summary>How long the log and snapshot of a finished BOM are kept after its terminal event.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan FinishedRetention { get; set; } = TimeSpan.FromHours(24);
+}

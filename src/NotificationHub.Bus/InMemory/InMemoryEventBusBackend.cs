@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace NotificationHub.Bus.InMemory;
+
+/// <summary>
+/// The embedded backend: one process, no Redis. Same semantics as the Redis backend (log ids, capped replay
+/// log, snapshot, ownership, retention of finished BOMs), so the conformance suite runs unchanged against both.
+/// </summary>
+public sealed class InMemoryEventBusBackend : IEventBusBackend
+{
+    private readonly ConcurrentDictionary<string, InMemoryBom> _boms = new(StringComparer.Ordinal);
+    private readonly EventBusOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the backend.</summary>
+    public InMemoryEventBusBackend(IOptions<EventBusOptions> options, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
+    {
+        var bom = _boms.GetOrAdd(pending.BomId, static _ => new InMemoryBom());
+        lock (bom.Gate)
+        {
+            ExpireIfDue(bom);
+            bom.Owner ??= pending.TenantId;
+            if (!string.Equals(bom.Owner, pending.TenantId, StringComparison.Ordinal))
+            {
+                throw new BomOwnershipException(pending.BomId);
+            }
+
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var id = now > bom.LastId.Milliseconds ? new EventLogId(now, 0) : bom.LastId with { Sequence = bom.LastId.Sequence + 1 };
+            bom.LastId = id;
+            var eventId = id.ToString();
+            var busEvent = new BusEvent(eventId, pending.EventType, pending.BomId, pending.TenantId,
+                EnvelopeTemplate.WithEventId(pending.JsonTemplate.Span, eventId));
+
+            bom.Log.Enqueue(busEvent);
+            while (bom.Log.Count > _options.ReplayLogMaxLength)
+            {
+                bom.Log.Dequeue();
+            }
+
+            bom.Latest = busEvent;
+            bom.ExpiresAt = pending.IsTerminal ? _time.GetUtcNow() + _options.FinishedRetention : null;
+
+            // Under the gate, so subscribers see events in log order; subscribers only queue (never block).
+            foreach (var subscriber in bom.Subscribers)
+            {
+                subscriber(busEvent.Json);
+            }
+
+            return ValueTask.FromResult(busEvent);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> ClaimAsync(string bomId, string tenantId, CancellationToken cancellationToken)
+    {
+        var bom = _boms.GetOrAdd(bomId, static _ => new InMemoryBom());
+        lock (bom.Gate)
+        {
+            bom.Owner ??= tenantId;
+            return ValueTask.FromResult(string.Equals(bom.Owner, tenantId, StringComparison.Ordinal));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BomInfo?> GetBomAsync(string bomId, CancellationToken cancellationToken)
+    {
+        if (!_boms.TryGetValue(bomId, out var bom))
+        {
+            return ValueTask.FromResult<BomInfo?>(null);
+        }
+
+        lock (bom.Gate)
+        {
+            ExpireIfDue(bom);
+            return ValueTask.FromResult(bom.Owner is null ? null : new BomInfo(bom.Owner, bom.Latest));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ReplayResult> ReadAfterAsync(string bomId, string afterEventId, CancellationToken cancellationToken)
+    {
+        if (!EventLogId.TryParse(afterEventId, out var after) || !_boms.TryGetValue(bomId, out var bom))
+        {
+            return ValueTask.FromResult(ReplayResult.NotFound);
+        }
+
+        lock (bom.Gate)
+        {
+            ExpireIfDue(bom);
+            var found = false;
+            var events = new List<BusEvent>();
+            foreach (var busEvent in bom.Log)
+            {
+                if (busEvent.LogId == after)
+                {
+                    found = true;
+                }
+                else if (found)
+                {
+                    events.Add(busEvent);
+                }
+            }
+
+            return ValueTask.FromResult(found ? new ReplayResult(true, events) : ReplayResult.NotFound);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken cancellationToken)
+    {
+        var bom = _boms.GetOrAdd(bomId, static _ => new InMemoryBom());
+        lock (bom.Gate)
+        {
+            bom.Subscribers.Add(onMessage);
+        }
+
+        return ValueTask.FromResult<IAsyncDisposable>(new Unsubscriber(bom, onMessage));
+    }
+
+    /// <summary>Drops the log and snapshot of a BOM finished longer ago than the retention; the owner stays.</summary>
+    private void ExpireIfDue(InMemoryBom bom)
+    {
+        if (bom.ExpiresAt is { } at && _time.GetUtcNow() >= at)
+        {
+            bom.Log.Clear();
+            bom.Latest = null;
+            bom.ExpiresAt = null;
+        }
+    }
+
+    private sealed class Unsubscriber(InMemoryBom bom, Action<ReadOnlyMemory<byte>> onMessage) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            lock (bom.Gate)
+            {
+                bom.Subscribers.Remove(onMessage);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace NotificationHub.Bus;
+
+/// <summary>
+/// An event on its way into a backend: validated and serialized, waiting for its id.
+/// <see cref="JsonTemplate"/> is the envelope JSON with an empty <c>event_id</c> in first position; the backend
+/// splices the id in (see <see cref="EnvelopeTemplate"/>) atomically with appending it to the log.
+/// </summary>
+/// <param name="BomId">The BOM.</param>
+/// <param name="TenantId">The publishing tenant; the backend refuses it when another tenant owns the BOM.</param>
+/// <param name="EventType">Contract event type.</param>
+/// <param name="JsonTemplate">Envelope JSON starting with <see cref="EnvelopeTemplate.Prefix"/>.</param>
+public sealed record PendingEvent(string BomId, string TenantId, string EventType, ReadOnlyMemory<byte> JsonTemplate)
+{
+    /// <summary>True for a terminal event (the backend starts the log's retention clock).</summary>
+    public bool IsTerminal => Contracts.EnrichmentEventNames.IsTerminal(EventType);
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NotificationHub.Contracts;
+
+/// <summary>
+/// The JSON form of the contract. Every producer and consumer of contract JSON (server, workers, the .NET
+/// client, tests) goes through these options, so names and value types cannot drift.
+/// </summary>
+public static class EnrichmentJson
+{
+    /// <summary>Options: snake_case names as declared, nulls omitted, ISO 8601 timestamps, source-generated metadata.</summary>
+    public static JsonSerializerOptions Options { get; } = EnrichmentJsonContext.Default.Options;
+
+    /// <summary>The source-generated type info of every contract type.</summary>
+    public static EnrichmentJsonContext Context => EnrichmentJsonContext.Default;
+
+    /// <summary>Serializes an envelope to UTF-8 JSON.</summary>
+    public static byte[] SerializeEnvelope(EnrichmentEnvelope envelope) =>
+        JsonSerializer.SerializeToUtf8Bytes(envelope, EnrichmentJsonContext.Default.EnrichmentEnvelope);
+
+    /// <summary>Parses an envelope from UTF-8 JSON; throws <see cref="JsonException"/> when malformed.</summary>
+    public static EnrichmentEnvelope DeserializeEnvelope(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize(utf8Json, EnrichmentJsonContext.Default.EnrichmentEnvelope)
+        ?? throw new JsonException("The envelope is null.");
+}
