@@ -54,5 +54,5 @@ public sealed record EnrichmentProgressState
     /// kept and passed through so existing UIs that read them keep working.
     /// </summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }

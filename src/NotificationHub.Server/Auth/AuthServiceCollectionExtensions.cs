@@ -1,0 +1,114 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using NotificationHub.Server.Http;
+
+namespace NotificationHub.Server.Auth;
+
+/// <summary>JWT bearer authentication with the token in the query string (EventSource cannot send headers).</summary>
+public static class AuthServiceCollectionExtensions
+{
+    /// <summary>Query parameter carrying the token on the SSE endpoint (the guide's <c>?token=</c>).</summary>
+    public const string TokenQueryParameter = "token";
+
+    /// <summary>Query parameter the SignalR JavaScript client uses.</summary>
+    public const string AccessTokenQueryParameter = "access_token";
+
+    /// <summary>Adds authentication and the authorization policies.</summary>
+    public static IServiceCollection AddNotificationHubAuth(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<TokenIssuer>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>, ILoggerFactory>(Configure);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ClaimNames.TenantPolicy, policy => policy.RequireAuthenticatedUser())
+            .AddPolicy(ClaimNames.PublishPolicy, policy => policy.RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.HasScope(ClaimNames.PublishScope)));
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> authOptions, ILoggerFactory loggerFactory)
+    {
+        var auth = authOptions.Value;
+        var logger = loggerFactory.CreateLogger("NotificationHub.Auth");
+        jwt.MapInboundClaims = false;
+        jwt.Authority = string.IsNullOrEmpty(auth.Authority) ? null : auth.Authority;
+        jwt.RequireHttpsMetadata = jwt.Authority?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ?? false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidIssuer = auth.Issuer,
+            ValidateAudience = true,
+            ValidAudience = auth.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = auth.ClockSkew,
+            ValidateIssuerSigningKey = true,
+            IssuerSigningKey = string.IsNullOrEmpty(auth.SigningKey) ? null : new SymmetricSecurityKey(Encoding.UTF8.GetBytes(auth.SigningKey)),
+            ValidAlgorithms = string.IsNullOrEmpty(auth.Authority)
+                ? [SecurityAlgorithms.HmacSha256]
+                : [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.HmacSha256],
+            NameClaimType = ClaimNames.Subject,
+        };
+
+        jwt.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = context =>
+            {
+                var query = context.Request.Query;
+                if (string.IsNullOrEmpty(context.Token) && context.Request.Headers.Authorization.Count == 0)
+                {
+                    var token = query[TokenQueryParameter].ToString();
+                    if (string.IsNullOrEmpty(token))
+                    {
+                        token = query[AccessTokenQueryParameter].ToString();
+                    }
+
+                    context.Token = string.IsNullOrEmpty(token) ? null : token;
+                }
+
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = context =>
+            {
+                // A token must name a tenant unless it is a publisher's service token.
+                var user = context.Principal!;
+                if (user.GetTenantId(auth.TenantClaim) is null && !user.HasScope(ClaimNames.PublishScope))
+                {
+                    context.Fail($"The token has no '{auth.TenantClaim}' claim.");
+                }
+
+                return Task.CompletedTask;
+            },
+            OnChallenge = async context =>
+            {
+                context.HandleResponse();
+                var reason = context.AuthenticateFailure switch
+                {
+                    null => "No token: pass it as ?token= or an Authorization: Bearer header.",
+                    SecurityTokenExpiredException => "The token has expired.",
+                    SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "The token's signature is invalid.",
+                    SecurityTokenInvalidIssuerException => "The token's issuer is not accepted.",
+                    SecurityTokenInvalidAudienceException => "The token's audience is not accepted.",
+                    SecurityTokenInvalidAlgorithmException => "The token's algorithm is not accepted.",
+                    SecurityTokenMalformedException or ArgumentException => "The token is malformed.",
+                    { Message: var message } when message.Contains("claim", StringComparison.Ordinal) => message,
+                    _ => "The token is invalid.",
+                };
+                AuthLog.TokenRefused(logger, context.Request.Path, reason);
+                await ApiProblems.Unauthorized(reason).ExecuteAsync(context.HttpContext);
+            },
+            OnForbidden = context =>
+                ApiProblems.Forbidden($"The token lacks the '{ClaimNames.PublishScope}' scope.").ExecuteAsync(context.HttpContext),
+        };
+    }
+}

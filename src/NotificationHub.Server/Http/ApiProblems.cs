@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace NotificationHub.Server.Http;
+
+/// <summary>
+/// Every error the HTTP API answers, as RFC 9457 problem+json with a stable <c>code</c> extension that
+/// clients can switch on. docs/protocol.md lists them.
+/// </summary>
+public static class ApiProblems
+{
+    /// <summary>Problem type URIs are relative to this.</summary>
+    public const string TypeBase = "https://notificationhub.dev/problems/";
+
+    /// <summary>400: malformed BOM id.</summary>
+    public static ProblemHttpResult InvalidBomId() =>
+        Create(StatusCodes.Status400BadRequest, "invalid_bom_id", "Invalid BOM id", $"A BOM id is {Contracts.BomIds.Rule}.");
+
+    /// <summary>400: body breaks the contract.</summary>
+    public static ProblemHttpResult InvalidEvent(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "invalid_event", "Invalid event", detail);
+
+    /// <summary>401: no valid token.</summary>
+    public static ProblemHttpResult Unauthorized(string detail) =>
+        Create(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized", detail);
+
+    /// <summary>403: valid token, insufficient rights.</summary>
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
+
+    /// <summary>404: unknown BOM, or another tenant's (indistinguishable on purpose).</summary>
+    public static ProblemHttpResult BomNotFound() =>
+        Create(StatusCodes.Status404NotFound, "bom_not_found", "BOM not found", "No BOM with this id is visible to your tenant.");
+
+    /// <summary>409: the BOM belongs to another tenant (publishers only; they are trusted services).</summary>
+    public static ProblemHttpResult TenantMismatch() =>
+        Create(StatusCodes.Status409Conflict, "tenant_mismatch", "Tenant mismatch", "The BOM belongs to another tenant.");
+
+    /// <summary>503: the bus backend is unreachable.</summary>
+    public static ProblemHttpResult BusUnavailable() =>
+        Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
+
+    /// <summary>A caller-supplied value made safe for a log line: truncated, control characters replaced.</summary>
+    public static string ForLog(string value)
+    {
+        var head = value.Length > 64 ? value[..64] + "…" : value;
+        return string.Create(head.Length, head, static (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+            }
+        });
+    }
+
+    private static ProblemHttpResult Create(int status, string code, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, type: TypeBase + code,
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+}

@@ -1,0 +1,55 @@
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+using NotificationHub.Server.Auth;
+using NotificationHub.Server.Publishing;
+using NotificationHub.Server.Sse;
+using NotificationHub.Server.Status;
+
+namespace NotificationHub.Server;
+
+/// <summary>
+/// Composition of the server, shared by <c>Program</c> and the test fixtures so both run the very same app.
+/// </summary>
+public static class NotificationHubHosting
+{
+    /// <summary>Where the server listens unless <c>ASPNETCORE_URLS</c>/<c>--urls</c> says otherwise (the guide's <c>VITE_CNS_API_URL</c>).</summary>
+    public const string DefaultUrl = "http://localhost:27200";
+
+    /// <summary>Registers every service of the hub.</summary>
+    public static WebApplicationBuilder AddNotificationHub(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var services = builder.Services;
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, EnrichmentJsonContext.Default);
+            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddProblemDetails();
+        services.AddNotificationHubAuth();
+        services.AddEnrichmentEventBus();
+        services.AddEnrichmentSse();
+        services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Adds the middleware and maps every endpoint.</summary>
+    public static WebApplication MapNotificationHub(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapEnrichmentStream();
+        app.MapEnrichmentPublishing();
+        app.MapEnrichmentStatus();
+        app.MapHealthChecks("/health/live");
+        app.MapHealthChecks("/health/ready");
+        return app;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+using NotificationHub.Server.Auth;
+using NotificationHub.Server.Http;
+
+namespace NotificationHub.Server.Sse;
+
+/// <summary>
+/// <c>GET /api/enrichment/stream/{bom_id}?token=JWT</c>: one BOM's events as WHATWG Server-Sent Events.
+/// Order on the wire: <c>retry:</c>, <c>connected</c>, the replay after <c>Last-Event-ID</c> (or the snapshot),
+/// live events, and <c>stream_end</c> after the terminal event, at token expiry or when cut off as a slow consumer.
+/// </summary>
+public sealed class SseHandler(
+    EnrichmentEventBus bus,
+    IOptions<SseOptions> sseOptions,
+    IOptions<AuthOptions> authOptions,
+    TimeProvider time,
+    ILogger<SseHandler> logger)
+{
+    /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
+    public const string LastEventIdQueryParameter = "last_event_id";
+
+    // Timers accept at most ~49 days; a token that lives longer is closed by then and the client reconnects.
+    private static readonly TimeSpan MaxStreamLifetime = TimeSpan.FromDays(30);
+
+    /// <summary>Serves one stream until it ends or the client leaves.</summary>
+    public async Task HandleAsync(HttpContext http, string bomId)
+    {
+        var cancel = http.RequestAborted;
+        if (!BomIds.IsValid(bomId))
+        {
+            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
+            return;
+        }
+
+        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
+        if (tenantId is null)
+        {
+            await RefuseAsync(http, ApiProblems.Forbidden("The token names no tenant."), bomId);
+            return;
+        }
+
+        string? lastEventId = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
+            ? header
+            : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;
+
+        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        if (status == OpenStreamStatus.NotFound)
+        {
+            await RefuseAsync(http, ApiProblems.BomNotFound(), bomId);
+            return;
+        }
+
+        if (status == OpenStreamStatus.AlreadyEnded)
+        {
+            // By the spec, 204 makes EventSource stop reconnecting: the client already has the terminal event.
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        await using (stream)
+        {
+            SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
+            var response = http.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
+            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+            var writer = response.BodyWriter;
+            SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
+            WriteJsonEvent(writer, EnrichmentEventNames.Connected,
+                new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
+
+            var untilExpiry = (http.User.GetExpiry() ?? DateTimeOffset.MaxValue) - time.GetUtcNow();
+            using var expiry = new CancellationTokenSource(
+                untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry > MaxStreamLifetime ? MaxStreamLifetime : untilExpiry, time);
+            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token);
+
+            string? reason;
+            try
+            {
+                reason = await PumpAsync(stream, writer, lifetime.Token);
+            }
+            catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancel.IsCancellationRequested)
+            {
+                reason = StreamEndReasons.TokenExpired;
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                reason = null; // the client left
+            }
+            catch (SlowConsumerException)
+            {
+                reason = StreamEndReasons.SlowConsumer;
+            }
+
+            if (reason is not null)
+            {
+                WriteJsonEvent(writer, EnrichmentEventNames.StreamEnd,
+                    new StreamEndEvent { BomId = bomId, Reason = reason }, EnrichmentJsonContext.Default.StreamEndEvent);
+                await writer.FlushAsync(cancel);
+            }
+
+            SseLog.Ended(logger, bomId, reason ?? "client disconnected");
+        }
+    }
+
+    /// <summary>Writes events as they come and keepalives when idle; returns the <c>stream_end</c> reason.</summary>
+    private async Task<string> PumpAsync(EnrichmentStream stream, System.IO.Pipelines.PipeWriter writer, CancellationToken cancel)
+    {
+        using var keepAlive = new PeriodicTimer(sseOptions.Value.KeepAliveInterval, time);
+        Task<bool>? nextEvent = null, nextTick = null;
+        while (true)
+        {
+            while (stream.TryRead(out var busEvent))
+            {
+                SseFrame.WriteEvent(writer, busEvent.EventId, busEvent.EventType, busEvent.Json.Span);
+                if (stream.Ended)
+                {
+                    await writer.FlushAsync(cancel);
+                    return StreamEndReasons.ForTerminal(busEvent.EventType);
+                }
+            }
+
+            await writer.FlushAsync(cancel);
+            nextEvent ??= stream.WaitToReadAsync(cancel).AsTask();
+            nextTick ??= keepAlive.WaitForNextTickAsync(cancel).AsTask();
+            var done = await Task.WhenAny(nextEvent, nextTick);
+            if (done == nextTick)
+            {
+                nextTick = null;
+                await done; // throws when cancelled
+                WriteJsonEvent(writer, EnrichmentEventNames.KeepAlive,
+                    new KeepAliveEvent { Timestamp = time.GetUtcNow() }, EnrichmentJsonContext.Default.KeepAliveEvent);
+            }
+            else
+            {
+                nextEvent = null;
+                await done; // throws SlowConsumerException or on cancellation
+            }
+        }
+    }
+
+    private static void WriteJsonEvent<T>(System.IO.Pipelines.PipeWriter writer, string eventName, T data,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+        SseFrame.WriteEvent(writer, id: null, eventName, JsonSerializer.SerializeToUtf8Bytes(data, typeInfo));
+
+    private Task RefuseAsync(HttpContext http, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem, string bomId)
+    {
+        SseLog.Refused(logger, problem.StatusCode, problem.ProblemDetails.Type ?? "", ApiProblems.ForLog(bomId));
+        return problem.ExecuteAsync(http);
+    }
+}

@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NotificationHub.Server.Sse;
+
+/// <summary>SSE endpoint settings, bound from the <c>Sse</c> section.</summary>
+public sealed class SseOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Sse";
+
+    /// <summary>Interval of <c>keepalive</c> events (the guide: every 30 s; proxies drop idle streams after 60 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>retry:</c> sent first: how long EventSource waits before reconnecting.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(3);
+}
