@@ -99,7 +99,7 @@ public static class ChannelMessageReader
                     ? at
                     : DateTimeOffset.UtcNow,
                 State = root.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.Object
-                    ? NormalizeLegacyState(bomId, state)
+                    ? NormalizeLegacyState(bomId, eventType, state)
                     : null,
                 Payload = root.TryGetProperty("payload", out var payload) && payload.ValueKind != JsonValueKind.Null
                     ? payload.Clone()
@@ -121,7 +121,7 @@ public static class ChannelMessageReader
     /// Maps a legacy state to the contract: <c>failed_items</c> (+ <c>not_found_items</c>) become <c>error_items</c>,
     /// <c>processed_items</c> is derived when absent. Unnamed fields are kept.
     /// </summary>
-    internal static EnrichmentProgressState NormalizeLegacyState(string bomId, JsonElement state)
+    internal static EnrichmentProgressState NormalizeLegacyState(string bomId, string eventType, JsonElement state)
     {
         var parsed = state.Deserialize(EnrichmentJsonContext.Default.EnrichmentProgressState)
                      ?? new EnrichmentProgressState();
@@ -132,7 +132,8 @@ public static class ChannelMessageReader
         }
 
         var processed = state.TryGetProperty("processed_items", out _) ? parsed.ProcessedItems : parsed.EnrichedItems + errorItems;
-        return parsed with { BomId = bomId, ErrorItems = errorItems, ProcessedItems = processed };
+        var status = string.IsNullOrEmpty(parsed.Status) ? EnrichmentStatus.ForEventType(eventType) : parsed.Status;
+        return parsed with { BomId = bomId, Status = status, ErrorItems = errorItems, ProcessedItems = processed };
     }
 
     private static int GetInt(JsonElement obj, string name) =>

@@ -101,14 +101,7 @@ public sealed partial class EnrichmentEventBus
 
     private static EnrichmentProgressState NormalizeState(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset now)
     {
-        var status = string.IsNullOrEmpty(state.Status) || (state.Status == EnrichmentStatus.Pending && eventType != EnrichmentEventNames.Progress)
-            ? eventType switch
-            {
-                EnrichmentEventNames.Completed => EnrichmentStatus.Completed,
-                EnrichmentEventNames.Failed => EnrichmentStatus.Failed,
-                _ => EnrichmentStatus.Enriching,
-            }
-            : state.Status;
+        var status = string.IsNullOrEmpty(state.Status) ? EnrichmentStatus.ForEventType(eventType) : state.Status;
         return state with { BomId = bomId, Status = status, UpdatedAt = state.UpdatedAt ?? now };
     }
 }

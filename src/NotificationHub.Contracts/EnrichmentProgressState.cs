@@ -13,9 +13,12 @@ public sealed record EnrichmentProgressState
     [JsonPropertyName("bom_id")]
     public string BomId { get; init; } = "";
 
-    /// <summary>One of <see cref="EnrichmentStatus"/>.</summary>
+    /// <summary>
+    /// One of <see cref="EnrichmentStatus"/>. A publisher may leave it out: the bus then derives it from the event
+    /// type (<c>enriching</c> for started/progress, <c>completed</c>, <c>failed</c>).
+    /// </summary>
     [JsonPropertyName("status")]
-    public string Status { get; init; } = EnrichmentStatus.Pending;
+    public string Status { get; init; } = "";
 
     /// <summary>Line items in the run.</summary>
     [JsonPropertyName("total_items")]

@@ -17,4 +17,12 @@ public static class EnrichmentStatus
 
     /// <summary>Stopped on request.</summary>
     public const string Cancelled = "cancelled";
+
+    /// <summary>The status a state implies when its publisher left it out.</summary>
+    public static string ForEventType(string eventType) => eventType switch
+    {
+        EnrichmentEventNames.Completed => Completed,
+        EnrichmentEventNames.Failed => Failed,
+        _ => Enriching,
+    };
 }

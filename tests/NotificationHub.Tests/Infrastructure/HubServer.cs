@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+using NotificationHub.Server;
+using NotificationHub.Server.Auth;
+
+namespace NotificationHub.Tests.Infrastructure;
+
+/// <summary>
+/// The real server (the same composition as Program) on a real Kestrel socket at 127.0.0.1, a free port.
+/// Mints tokens with the server's own key and publishes through its bus.
+/// </summary>
+public sealed class HubServer : IAsyncDisposable
+{
+    /// <summary>Signing key of every test server (HS256 needs 32+ bytes).</summary>
+    public const string SigningKey = "notificationhub-test-signing-key-0123456789abcdef";
+
+    private readonly WebApplication _app;
+
+    private HubServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>http://127.0.0.1:port/</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client for the server (no timeout on streams beyond 30 s).</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The server's bus, for publishing as an in-process .NET worker would.</summary>
+    public EnrichmentEventBus Bus => _app.Services.GetRequiredService<EnrichmentEventBus>();
+
+    /// <summary>The server's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a server; <paramref name="settings"/> override configuration keys (e.g. <c>Sse:KeepAliveInterval</c>).</summary>
+    public static async Task<HubServer> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var config = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:ClockSkew"] = "00:00:00",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Logging.ClearProviders();
+        builder.AddNotificationHub();
+        var app = builder.Build();
+        app.MapNotificationHub();
+        await app.StartAsync().WaitAsync(TestTimeouts.Default);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HubServer(app, new Uri(address + "/"));
+    }
+
+    /// <summary>A user token of <paramref name="tenantId"/>.</summary>
+    public string Token(string tenantId, TimeSpan? lifetime = null, string subject = "user-1") =>
+        _app.Services.GetRequiredService<TokenIssuer>().Issue(tenantId, subject, lifetime ?? TimeSpan.FromMinutes(10));
+
+    /// <summary>A publisher's service token (scope <c>enrichment:publish</c>, no tenant).</summary>
+    public string PublisherToken() =>
+        _app.Services.GetRequiredService<TokenIssuer>().Issue(null, "worker", TimeSpan.FromMinutes(10), ClaimNames.PublishScope);
+
+    /// <summary>Publishes through the in-process bus.</summary>
+    public Task<BusEvent> PublishAsync(string bomId, string tenantId, string eventType, int processed = 0, int total = 3) =>
+        Bus.PublishAsync(bomId, new PublishEventRequest
+        {
+            EventType = eventType,
+            TenantId = tenantId,
+            State = new EnrichmentProgressState
+            {
+                TotalItems = total,
+                ProcessedItems = processed,
+                EnrichedItems = processed,
+                PercentComplete = total == 0 ? 0 : 100.0 * processed / total,
+            },
+            Error = eventType == EnrichmentEventNames.Failed ? "supplier unavailable" : null,
+        }).AsTask().WaitAsync(TestTimeouts.Default);
+
+    /// <summary>Opens the SSE stream of <paramref name="bomId"/>.</summary>
+    public Task<SseConnection> OpenStreamAsync(string bomId, string token, string? lastEventId = null) =>
+        SseConnection.OpenAsync(Client, $"api/enrichment/stream/{Uri.EscapeDataString(bomId)}?token={token}", lastEventId);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.DisposeAsync();
+    }
+}
