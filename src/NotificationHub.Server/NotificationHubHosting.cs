@@ -1,6 +1,7 @@
 using NotificationHub.Bus;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
+using NotificationHub.Server.Http;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.Sse;
 using NotificationHub.Server.Status;
@@ -30,6 +31,7 @@ public static class NotificationHubHosting
             options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddProblemDetails();
+        services.AddHubCors();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
         services.AddEnrichmentSse();
@@ -42,6 +44,7 @@ public static class NotificationHubHosting
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
 
