@@ -2,6 +2,7 @@ using NotificationHub.Bus;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
+using NotificationHub.Server.Observability;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.Sse;
 using NotificationHub.Server.Status;
@@ -36,6 +37,7 @@ public static class NotificationHubHosting
         services.AddEnrichmentEventBus();
         services.AddEnrichmentSse();
         services.AddHealthChecks();
+        services.AddHubObservability();
         return builder;
     }
 
@@ -53,6 +55,7 @@ public static class NotificationHubHosting
         app.MapEnrichmentStatus();
         app.MapHealthChecks("/health/live");
         app.MapHealthChecks("/health/ready");
+        app.MapHubMetrics();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using NotificationHub.Bus;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
+using NotificationHub.Server.Observability;
 
 namespace NotificationHub.Server.Sse;
 
@@ -18,6 +19,7 @@ public sealed class SseHandler(
     IOptions<SseOptions> sseOptions,
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
+    TransportMetrics metrics,
     ILogger<SseHandler> logger)
 {
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
@@ -61,7 +63,10 @@ public sealed class SseHandler(
             return;
         }
 
+        var transportTag = new KeyValuePair<string, object?>(TransportMetrics.TransportTag, "sse");
+        metrics.OpenConnections.Add(1, transportTag);
         await using (stream)
+        try
         {
             SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
             var response = http.Response;
@@ -107,6 +112,10 @@ public sealed class SseHandler(
             }
 
             SseLog.Ended(logger, bomId, reason ?? "client disconnected");
+        }
+        finally
+        {
+            metrics.OpenConnections.Add(-1, transportTag);
         }
     }
 

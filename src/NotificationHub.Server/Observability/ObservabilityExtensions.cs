@@ -1,0 +1,25 @@
+using NotificationHub.Bus;
+using OpenTelemetry.Metrics;
+
+namespace NotificationHub.Server.Observability;
+
+/// <summary>Metrics (OpenTelemetry, scraped by Prometheus at <c>/metrics</c>).</summary>
+public static class ObservabilityExtensions
+{
+    /// <summary>Path of the Prometheus scrape endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Adds OpenTelemetry metrics: the bus's meter, ASP.NET Core's and Kestrel's.</summary>
+    public static IServiceCollection AddHubObservability(this IServiceCollection services)
+    {
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+        services.AddSingleton<TransportMetrics>();
+        return services;
+    }
+
+    /// <summary>Maps <c>/metrics</c>.</summary>
+    public static IEndpointConventionBuilder MapHubMetrics(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath);
+}

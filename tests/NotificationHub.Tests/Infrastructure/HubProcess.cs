@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using NotificationHub.Server.Auth;
+
+namespace NotificationHub.Tests.Infrastructure;
+
+/// <summary>
+/// The server as its own OS process (the built NotificationHub.Server.dll next to the tests) on a free loopback
+/// port: for scale-out and fault tests that need separate nodes that can be terminated or killed.
+/// </summary>
+public sealed class HubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TokenIssuer _tokens;
+
+    private HubProcess(Process process, Uri baseAddress, TokenIssuer tokens)
+    {
+        _process = process;
+        _tokens = tokens;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>http://127.0.0.1:port/</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client for this node.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>Starts a node with <paramref name="settings"/> (configuration keys, e.g. <c>Redis:ConnectionString</c>) and waits until it is live.</summary>
+    public static async Task<HubProcess> StartAsync(IDictionary<string, string?> settings)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", "NotificationHub.Server.dll")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Auth__SigningKey"] = HubServer.SigningKey;
+        start.Environment["Auth__ClockSkew"] = "00:00:00";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server process.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var tokens = new TokenIssuer(Options.Create(new AuthOptions { SigningKey = HubServer.SigningKey }));
+        var node = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"), tokens);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The server process exited with {process.ExitCode}.");
+            }
+
+            try
+            {
+                using var live = await node.Client.GetAsync("health/live").WaitAsync(TimeSpan.FromSeconds(2));
+                if (live.StatusCode == HttpStatusCode.OK)
+                {
+                    return node;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                await node.DisposeAsync();
+                throw new TimeoutException("The server process did not become live within 30 s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A user token of <paramref name="tenantId"/> (all nodes share the key).</summary>
+    public string Token(string tenantId) => _tokens.Issue(tenantId, "user-1", TimeSpan.FromMinutes(10));
+
+    /// <summary>A publisher's service token.</summary>
+    public string PublisherToken() => _tokens.Issue(null, "worker", TimeSpan.FromMinutes(10), ClaimNames.PublishScope);
+
+    /// <summary>Kills the node outright (SIGKILL).</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _process.Dispose();
+    }
+}
