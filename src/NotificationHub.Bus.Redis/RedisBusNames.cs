@@ -1,0 +1,44 @@
+using StackExchange.Redis;
+
+namespace NotificationHub.Bus.Redis;
+
+/// <summary>
+/// Builds every Redis key and channel name the backend uses, so the layout is defined in one place.
+/// </summary>
+/// <remarks>
+/// Keys of one BOM carry the BOM id as a hash tag (<c>{KeyPrefix}{{bomId}}:log</c>): the publish script touches
+/// the owner, log and meta keys together, and on Redis Cluster a script may only touch keys of one slot.
+/// BOM ids never contain braces (see <see cref="Contracts.BomIds"/>), so the tag is always exactly the id.
+/// </remarks>
+public sealed class RedisBusNames
+{
+    private readonly RedisBusOptions _options;
+
+    /// <summary>Creates the names for the given options.</summary>
+    public RedisBusNames(RedisBusOptions options) => _options = options;
+
+    /// <summary>The BOM's replay log: a Redis Stream whose entries hold the envelope JSON in field <see cref="LogEntryField"/>.</summary>
+    public RedisKey LogKey(string bomId) => $"{_options.KeyPrefix}{{{bomId}}}:log";
+
+    /// <summary>The BOM's snapshot hash (field <see cref="LatestField"/>: the latest envelope JSON).</summary>
+    public RedisKey MetaKey(string bomId) => $"{_options.KeyPrefix}{{{bomId}}}:meta";
+
+    /// <summary>The BOM's owning tenant. Never expires, so a finished BOM cannot be claimed by another tenant after retention.</summary>
+    public RedisKey OwnerKey(string bomId) => $"{_options.KeyPrefix}{{{bomId}}}:owner";
+
+    /// <summary>The BOM's pub/sub channel, taken literally (never as a pattern).</summary>
+    public RedisChannel Channel(string bomId) => RedisChannel.Literal(ChannelName(bomId));
+
+    /// <summary>The BOM's channel name as a string (the publish script receives it as an argument).</summary>
+    public string ChannelName(string bomId) => _options.ChannelPrefix + bomId;
+
+    /// <summary>The legacy workers' channel of the BOM, or null when <see cref="RedisBusOptions.LegacyChannelPrefix"/> is not set.</summary>
+    public RedisChannel? LegacyChannel(string bomId) =>
+        string.IsNullOrEmpty(_options.LegacyChannelPrefix) ? (RedisChannel?)null : RedisChannel.Literal(_options.LegacyChannelPrefix + bomId);
+
+    /// <summary>Field of a log entry holding the envelope JSON.</summary>
+    public const string LogEntryField = "e";
+
+    /// <summary>Field of the meta hash holding the latest envelope JSON.</summary>
+    public const string LatestField = "latest";
+}

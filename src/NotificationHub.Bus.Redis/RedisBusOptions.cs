@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NotificationHub.Bus.Redis;
+
+/// <summary>Settings of the Redis backend, bound from the <c>Redis</c> configuration section.</summary>
+public sealed class RedisBusOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Redis";
+
+    /// <summary>
+    /// StackExchange.Redis connection string. When null or empty the Redis backend is not registered and the
+    /// bus runs on the embedded in-memory backend.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Prefix of a BOM's pub/sub channel: the channel is <c>{ChannelPrefix}{bomId}</c> (the guide's <c>enrichment:bom:</c>).</summary>
+    [Required(AllowEmptyStrings = false)]
+    [MaxLength(256)]
+    public string ChannelPrefix { get; set; } = "enrichment:bom:";
+
+    /// <summary>
+    /// When set (legacy workers use <c>enrichment:</c>), each watched BOM is also subscribed on
+    /// <c>{LegacyChannelPrefix}{bomId}</c> and those messages are read like the primary channel's, so workers that
+    /// still PUBLISH the legacy way reach subscribers during a migration. Null disables it.
+    /// </summary>
+    [MaxLength(256)]
+    public string? LegacyChannelPrefix { get; set; }
+
+    /// <summary>Prefix of every key the backend writes (replay log, snapshot, owner).</summary>
+    [Required(AllowEmptyStrings = false)]
+    [MaxLength(256)]
+    public string KeyPrefix { get; set; } = "notificationhub:bom:";
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace NotificationHub.Bus.Redis;
+
+/// <summary>Registers the Redis backend of the event bus.</summary>
+public static class RedisEventBusServiceCollectionExtensions
+{
+    /// <summary>
+    /// When <c>Redis:ConnectionString</c> is set: binds <see cref="RedisBusOptions"/> (validated on start), registers a
+    /// singleton <see cref="IConnectionMultiplexer"/> (reuse it for the SignalR backplane and health checks) and makes
+    /// <see cref="RedisEventBusBackend"/> the <see cref="IEventBusBackend"/>. Otherwise does nothing, and the bus stays
+    /// on the in-memory backend.
+    /// </summary>
+    /// <remarks>
+    /// The backend is registered with <c>Replace</c>, so calling this before or after
+    /// <see cref="EventBusServiceCollectionExtensions.AddEnrichmentEventBus"/> gives the same result.
+    /// The connection does not abort when Redis is down at start: it keeps retrying in the background, and until it
+    /// succeeds publishes fail with <see cref="BusUnavailableException"/>.
+    /// </remarks>
+    /// <returns>True when the Redis backend was registered.</returns>
+    public static bool AddRedisEventBusBackend(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(RedisBusOptions.SectionName);
+        var connectionString = section[nameof(RedisBusOptions.ConnectionString)];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+
+        services.AddOptions<RedisBusOptions>()
+            .Bind(section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => Connect(
+            sp.GetRequiredService<IOptions<RedisBusOptions>>().Value.ConnectionString!,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisEventBusBackend>()));
+        services.Replace(ServiceDescriptor.Singleton<IEventBusBackend, RedisEventBusBackend>());
+        return true;
+    }
+
+    private static ConnectionMultiplexer Connect(string connectionString, ILogger logger)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        var multiplexer = ConnectionMultiplexer.Connect(options);
+        multiplexer.ConnectionFailed += (_, e) =>
+            RedisBusLog.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString(), e.Exception);
+        multiplexer.ConnectionRestored += (_, e) =>
+            RedisBusLog.ConnectionRestored(logger, e.EndPoint?.ToString() ?? "?");
+        return multiplexer;
+    }
+}
