@@ -1,0 +1,480 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+
+namespace NotificationHub.Tests.Bus;
+
+/// <summary>
+/// Behaviour every <see cref="IEventBusBackend"/> must give the bus. Each backend runs it through a subclass
+/// that only says how to build the backend (like SignalR's scale-out lifetime manager tests).
+/// </summary>
+public abstract class EventBusConformanceTests : IAsyncLifetime
+{
+    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    protected const string Tenant = "tenant-a";
+    protected const string OtherTenant = "tenant-b";
+
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    /// <summary>Creates a backend with <paramref name="options"/>; called once per bus.</summary>
+    protected abstract IEventBusBackend CreateBackend(EventBusOptions options);
+
+    protected EnrichmentEventBus CreateBus(Action<EventBusOptions>? configure = null)
+    {
+        var options = new EventBusOptions();
+        configure?.Invoke(options);
+        return new EnrichmentEventBus(CreateBackend(options), Options.Create(options), NullLogger<EnrichmentEventBus>.Instance,
+            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
+    }
+
+    protected static string NewBomId() => $"bom-{Guid.NewGuid():N}";
+
+    protected static EnrichmentProgressState State(int enriched, int total = 20) => new()
+    {
+        TotalItems = total,
+        EnrichedItems = enriched,
+        ProcessedItems = enriched,
+        PercentComplete = enriched * 100.0 / total,
+    };
+
+    protected static Task<BusEvent> PublishAsync(EnrichmentEventBus bus, string bomId, string eventType, int enriched = 0, string tenant = Tenant) =>
+        bus.PublishAsync(bomId, new PublishEventRequest { EventType = eventType, TenantId = tenant, State = State(enriched) })
+            .AsTask().WaitAsync(Timeout);
+
+    protected async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId, string? lastEventId = null, string tenant = Tenant)
+    {
+        var (status, stream) = await bus.OpenStreamAsync(bomId, tenant, lastEventId).AsTask().WaitAsync(Timeout);
+        Assert.Equal(OpenStreamStatus.Opened, status);
+        _disposables.Add(stream!);
+        return stream!;
+    }
+
+    /// <summary>The next event of the stream; fails after <see cref="Timeout"/> or when the stream ended.</summary>
+    protected static async Task<BusEvent> NextAsync(EnrichmentStream stream)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (await stream.WaitToReadAsync(cts.Token).AsTask().WaitAsync(Timeout))
+        {
+            if (stream.TryRead(out var busEvent))
+            {
+                return busEvent;
+            }
+        }
+
+        throw new InvalidOperationException("The stream ended.");
+    }
+
+    protected static async Task<List<BusEvent>> ReadToEndAsync(EnrichmentStream stream)
+    {
+        var events = new List<BusEvent>();
+        while (!stream.Ended)
+        {
+            events.Add(await NextAsync(stream));
+        }
+
+        return events;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var disposable in _disposables)
+        {
+            await disposable.DisposeAsync();
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Publish_returns_increasing_log_ids()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var ids = new List<EventLogId>();
+        ids.Add((await PublishAsync(bus, bomId, EnrichmentEventNames.Started)).LogId);
+        for (var i = 1; i <= 5; i++)
+        {
+            var published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i);
+            Assert.True(published.HasLogId);
+            ids.Add(published.LogId);
+        }
+
+        for (var i = 1; i < ids.Count; i++)
+        {
+            Assert.True(ids[i] > ids[i - 1], $"{ids[i]} should follow {ids[i - 1]}");
+        }
+    }
+
+    [Fact]
+    public async Task GetBomForTenant_returns_owner_and_latest_only_to_the_owner()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var last = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 3);
+
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        Assert.NotNull(bom);
+        Assert.Equal(Tenant, bom.TenantId);
+        Assert.NotNull(bom.Latest);
+        Assert.Equal(last.EventId, bom.Latest.EventId);
+        Assert.Equal(EnrichmentEventNames.Progress, bom.Latest.EventType);
+        Assert.Equal(3, bom.Latest.ToEnvelope().State!.EnrichedItems);
+
+        Assert.Null(await bus.GetBomForTenantAsync(bomId, OtherTenant).AsTask().WaitAsync(Timeout));
+        Assert.Null(await bus.GetBomForTenantAsync(NewBomId(), Tenant).AsTask().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Claim_makes_an_unowned_bom_the_tenants_without_a_latest_event()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
+        Assert.False(await bus.ClaimAsync(bomId, OtherTenant).AsTask().WaitAsync(Timeout));
+
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        Assert.NotNull(bom);
+        Assert.Null(bom.Latest);
+        await Assert.ThrowsAsync<BomOwnershipException>(() => PublishAsync(bus, bomId, EnrichmentEventNames.Started, tenant: OtherTenant));
+    }
+
+    [Fact]
+    public async Task Publishing_as_another_tenant_is_refused()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+
+        await Assert.ThrowsAsync<BomOwnershipException>(() => PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1, OtherTenant));
+
+        // The refused event left no trace.
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        Assert.Equal(EnrichmentEventNames.Started, bom!.Latest!.EventType);
+    }
+
+    [Fact]
+    public async Task Invalid_events_are_refused()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+
+        Task Publish(string id, PublishEventRequest request) => bus.PublishAsync(id, request).AsTask().WaitAsync(Timeout);
+
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = "enrichment.exploded", TenantId = Tenant }));
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = EnrichmentEventNames.Started }));
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = EnrichmentEventNames.Started, TenantId = "bad\r\ntenant" }));
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = EnrichmentEventNames.Progress, TenantId = Tenant }));
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish("bom with spaces", new() { EventType = EnrichmentEventNames.Started, TenantId = Tenant }));
+        await Assert.ThrowsAsync<InvalidEventException>(() => Publish("bom*", new() { EventType = EnrichmentEventNames.Started, TenantId = Tenant }));
+
+        Assert.Null(await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task OpenStream_is_not_found_for_unknown_boms_and_other_tenants()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+
+        var (unknown, _) = await bus.OpenStreamAsync(NewBomId(), Tenant, null).AsTask().WaitAsync(Timeout);
+        var (foreign, _) = await bus.OpenStreamAsync(bomId, OtherTenant, null).AsTask().WaitAsync(Timeout);
+
+        Assert.Equal(OpenStreamStatus.NotFound, unknown);
+        Assert.Equal(OpenStreamStatus.NotFound, foreign);
+        Assert.Equal(0, bus.TopicCount);
+    }
+
+    [Fact]
+    public async Task Live_events_are_delivered_in_order_and_the_stream_ends_after_the_terminal_event()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var started = await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(bus, bomId);
+
+        var published = new List<BusEvent>();
+        for (var i = 1; i <= 5; i++)
+        {
+            published.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i));
+        }
+
+        published.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20));
+
+        var received = await ReadToEndAsync(stream);
+
+        // First the snapshot (the started event as progress, keeping its id), then every live event.
+        Assert.Equal(started.EventId, received[0].EventId);
+        Assert.Equal(EnrichmentEventNames.Progress, received[0].EventType);
+        Assert.Equal(published.Select(e => e.EventId), received.Skip(1).Select(e => e.EventId));
+        Assert.Equal(published.Select(e => e.EventType), received.Skip(1).Select(e => e.EventType));
+        Assert.True(stream.Ended);
+        Assert.True(stream.Recovered);
+        Assert.False(await stream.WaitToReadAsync().AsTask().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_late_subscriber_first_gets_the_latest_state_as_progress()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var progress = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 7);
+
+        var stream = await OpenAsync(bus, bomId);
+        var first = await NextAsync(stream);
+
+        Assert.Equal(EnrichmentEventNames.Progress, first.EventType);
+        Assert.Equal(progress.EventId, first.EventId);
+        Assert.Equal(7, first.ToEnvelope().State!.EnrichedItems);
+        Assert.False(stream.Ended);
+    }
+
+    [Fact]
+    public async Task A_subscriber_after_completion_gets_the_terminal_event_and_the_stream_ends()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var completed = await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
+
+        var stream = await OpenAsync(bus, bomId);
+        var received = await ReadToEndAsync(stream);
+
+        Assert.Equal([completed.EventId], received.Select(e => e.EventId));
+        Assert.Equal(EnrichmentEventNames.Completed, received[0].EventType);
+        Assert.True(stream.Ended);
+    }
+
+    [Fact]
+    public async Task Resuming_replays_exactly_the_missed_events_then_continues_live()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var started = await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var missed = new List<BusEvent>();
+        for (var i = 1; i <= 3; i++)
+        {
+            missed.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i));
+        }
+
+        var stream = await OpenAsync(bus, bomId, started.EventId);
+        Assert.True(stream.Recovered);
+        var completed = await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
+
+        var received = await ReadToEndAsync(stream);
+        Assert.Equal(missed.Append(completed).Select(e => e.EventId), received.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Resuming_from_the_terminal_event_says_already_ended()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var completed = await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
+
+        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, completed.EventId).AsTask().WaitAsync(Timeout);
+
+        Assert.Equal(OpenStreamStatus.AlreadyEnded, status);
+        Assert.Null(stream);
+        Assert.Equal(0, bus.TopicCount);
+    }
+
+    [Theory]
+    [InlineData("1-0")]
+    [InlineData("999999999999999-0")]
+    [InlineData("not-an-id")]
+    [InlineData("3f2a9c6e-legacy-uuid")]
+    public async Task Resuming_from_an_unknown_id_gives_the_snapshot_unrecovered(string lastEventId)
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var latest = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 4);
+
+        var stream = await OpenAsync(bus, bomId, lastEventId);
+        var first = await NextAsync(stream);
+
+        Assert.False(stream.Recovered);
+        Assert.Equal(latest.EventId, first.EventId);
+        Assert.Equal(EnrichmentEventNames.Progress, first.EventType);
+    }
+
+    [Fact]
+    public async Task The_replay_log_keeps_exactly_the_configured_number_of_events()
+    {
+        var bus = CreateBus(o => o.ReplayLogMaxLength = 5);
+        var bomId = NewBomId();
+        var published = new List<BusEvent> { await PublishAsync(bus, bomId, EnrichmentEventNames.Started) };
+        for (var i = 1; i < 12; i++)
+        {
+            published.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i));
+        }
+
+        // The log holds the last 5 (indexes 7..11): resuming from index 7 replays 8..11 ...
+        var kept = await OpenAsync(bus, bomId, published[7].EventId);
+        Assert.True(kept.Recovered);
+        for (var i = 8; i < 12; i++)
+        {
+            Assert.Equal(published[i].EventId, (await NextAsync(kept)).EventId);
+        }
+
+        // ... while index 6 and anything older are trimmed: the snapshot, unrecovered.
+        foreach (var old in new[] { published[0], published[6] })
+        {
+            var trimmed = await OpenAsync(bus, bomId, old.EventId);
+            Assert.False(trimmed.Recovered);
+            Assert.Equal(published[^1].EventId, (await NextAsync(trimmed)).EventId);
+        }
+    }
+
+    [Fact]
+    public async Task Streams_opened_while_publishing_get_a_gap_free_duplicate_free_suffix()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var published = new List<string> { (await PublishAsync(bus, bomId, EnrichmentEventNames.Started)).EventId };
+
+        var publisher = Task.Run(async () =>
+        {
+            for (var i = 1; i <= 60; i++)
+            {
+                published.Add((await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i % 20)).EventId);
+            }
+
+            published.Add((await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20)).EventId);
+        });
+
+        var streams = new List<EnrichmentStream>();
+        while (!publisher.IsCompleted)
+        {
+            streams.Add(await OpenAsync(bus, bomId));
+            await Task.Yield();
+        }
+
+        await publisher.WaitAsync(Timeout);
+        streams.Add(await OpenAsync(bus, bomId));
+
+        foreach (var stream in streams)
+        {
+            var ids = (await ReadToEndAsync(stream)).Select(e => e.EventId).ToList();
+            var start = published.IndexOf(ids[0]);
+            Assert.True(start >= 0, $"first id {ids[0]} was never published");
+            Assert.Equal(published.Skip(start), ids);
+        }
+
+        Assert.True(streams.Count >= 2, "expected streams to be opened while publishing");
+    }
+
+    [Fact]
+    public async Task All_streams_of_a_bom_share_one_backend_subscription()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var other = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        await PublishAsync(bus, other, EnrichmentEventNames.Started);
+
+        var streams = new List<EnrichmentStream>();
+        for (var i = 0; i < 5; i++)
+        {
+            streams.Add(await OpenAsync(bus, bomId));
+        }
+
+        Assert.Equal(1, bus.TopicCount);
+        Assert.Equal(5, bus.LocalSubscriptionCount);
+
+        var otherStream = await OpenAsync(bus, other);
+        Assert.Equal(2, bus.TopicCount);
+
+        foreach (var stream in streams)
+        {
+            await stream.DisposeAsync().AsTask().WaitAsync(Timeout);
+        }
+
+        Assert.Equal(1, bus.TopicCount);
+        await otherStream.DisposeAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(0, bus.TopicCount);
+        Assert.Equal(0, bus.LocalSubscriptionCount);
+
+        // A new subscription after the last one left works (the old backend subscription's removal did not take it down).
+        var again = await OpenAsync(bus, bomId);
+        await NextAsync(again);
+        var progress = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1);
+        Assert.Equal(progress.EventId, (await NextAsync(again)).EventId);
+    }
+
+    [Fact]
+    public async Task A_slow_consumer_is_cut_off_without_affecting_others()
+    {
+        var bus = CreateBus(o => o.SubscriberQueueCapacity = 4);
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var slow = await OpenAsync(bus, bomId);
+        var fast = await OpenAsync(bus, bomId);
+        await NextAsync(fast); // the snapshot
+
+        // The fast reader keeps pace (each event is read before the next is published); the slow one never reads.
+        for (var i = 1; i <= 20; i++)
+        {
+            var published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i);
+            Assert.Equal(published.EventId, (await NextAsync(fast)).EventId);
+        }
+
+        await Assert.ThrowsAsync<SlowConsumerException>(() => ReadToEndAsync(slow));
+    }
+
+    [Fact]
+    public async Task Delivered_data_is_the_contract_envelope_with_the_event_id()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(bus, bomId);
+        await NextAsync(stream);
+
+        await bus.PublishAsync(bomId, new PublishEventRequest
+        {
+            EventType = EnrichmentEventNames.Failed,
+            TenantId = Tenant,
+            State = State(5) with { Status = EnrichmentStatus.Failed },
+            Payload = JsonDocument.Parse("""{"reason":"é \"quoted\" ✓"}""").RootElement,
+            Error = "Supplier API down",
+        }).AsTask().WaitAsync(Timeout);
+
+        var delivered = await NextAsync(stream);
+        var envelope = delivered.ToEnvelope();
+        Assert.Equal(delivered.EventId, envelope.EventId);
+        Assert.Equal(EnrichmentEventNames.Failed, envelope.EventType);
+        Assert.Equal(bomId, envelope.BomId);
+        Assert.Equal(Tenant, envelope.TenantId);
+        Assert.Equal("Supplier API down", envelope.Error);
+        Assert.Equal(5, envelope.State!.EnrichedItems);
+        Assert.Equal(bomId, envelope.State.BomId);
+        Assert.Equal("é \"quoted\" ✓", envelope.Payload!.Value.GetProperty("reason").GetString());
+
+        using var doc = JsonDocument.Parse(delivered.Json);
+        var root = doc.RootElement;
+        Assert.Equal("event_id", root.EnumerateObject().First().Name);
+        foreach (var name in new[] { "event_type", "bom_id", "tenant_id", "created_at", "state", "payload", "error" })
+        {
+            Assert.True(root.TryGetProperty(name, out _), $"missing {name}");
+        }
+
+        foreach (var name in new[] { "total_items", "enriched_items", "error_items", "processed_items", "percent_complete", "status" })
+        {
+            Assert.True(root.GetProperty("state").TryGetProperty(name, out _), $"missing state.{name}");
+        }
+
+        Assert.True(stream.Ended);
+    }
+}
