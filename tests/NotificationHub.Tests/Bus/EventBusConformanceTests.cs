@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Contracts;
+using static NotificationHub.Tests.Bus.BusTest;
 
 namespace NotificationHub.Tests.Bus;
 
@@ -13,9 +14,6 @@ namespace NotificationHub.Tests.Bus;
 /// </summary>
 public abstract class EventBusConformanceTests : IAsyncLifetime
 {
-    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    protected const string Tenant = "tenant-a";
-    protected const string OtherTenant = "tenant-b";
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly List<IAsyncDisposable> _disposables = [];
@@ -31,52 +29,12 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
             new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
     }
 
-    protected static string NewBomId() => $"bom-{Guid.NewGuid():N}";
-
-    protected static EnrichmentProgressState State(int enriched, int total = 20) => new()
-    {
-        TotalItems = total,
-        EnrichedItems = enriched,
-        ProcessedItems = enriched,
-        PercentComplete = enriched * 100.0 / total,
-    };
-
-    protected static Task<BusEvent> PublishAsync(EnrichmentEventBus bus, string bomId, string eventType, int enriched = 0, string tenant = Tenant) =>
-        bus.PublishAsync(bomId, new PublishEventRequest { EventType = eventType, TenantId = tenant, State = State(enriched) })
-            .AsTask().WaitAsync(Timeout);
-
     protected async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId, string? lastEventId = null, string tenant = Tenant)
     {
-        var (status, stream) = await bus.OpenStreamAsync(bomId, tenant, lastEventId).AsTask().WaitAsync(Timeout);
+        var (status, stream) = await bus.OpenStreamAsync(bomId, tenant, lastEventId).AsTask().WaitAsync(StepTimeout);
         Assert.Equal(OpenStreamStatus.Opened, status);
         _disposables.Add(stream!);
         return stream!;
-    }
-
-    /// <summary>The next event of the stream; fails after <see cref="Timeout"/> or when the stream ended.</summary>
-    protected static async Task<BusEvent> NextAsync(EnrichmentStream stream)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        while (await stream.WaitToReadAsync(cts.Token).AsTask().WaitAsync(Timeout))
-        {
-            if (stream.TryRead(out var busEvent))
-            {
-                return busEvent;
-            }
-        }
-
-        throw new InvalidOperationException("The stream ended.");
-    }
-
-    protected static async Task<List<BusEvent>> ReadToEndAsync(EnrichmentStream stream)
-    {
-        var events = new List<BusEvent>();
-        while (!stream.Ended)
-        {
-            events.Add(await NextAsync(stream));
-        }
-
-        return events;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -119,7 +77,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
         var last = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 3);
 
-        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout);
         Assert.NotNull(bom);
         Assert.Equal(Tenant, bom.TenantId);
         Assert.NotNull(bom.Latest);
@@ -127,8 +85,8 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         Assert.Equal(EnrichmentEventNames.Progress, bom.Latest.EventType);
         Assert.Equal(3, bom.Latest.ToEnvelope().State!.EnrichedItems);
 
-        Assert.Null(await bus.GetBomForTenantAsync(bomId, OtherTenant).AsTask().WaitAsync(Timeout));
-        Assert.Null(await bus.GetBomForTenantAsync(NewBomId(), Tenant).AsTask().WaitAsync(Timeout));
+        Assert.Null(await bus.GetBomForTenantAsync(bomId, OtherTenant).AsTask().WaitAsync(StepTimeout));
+        Assert.Null(await bus.GetBomForTenantAsync(NewBomId(), Tenant).AsTask().WaitAsync(StepTimeout));
     }
 
     [Fact]
@@ -136,11 +94,11 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
     {
         var bus = CreateBus();
         var bomId = NewBomId();
-        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
-        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
-        Assert.False(await bus.ClaimAsync(bomId, OtherTenant).AsTask().WaitAsync(Timeout));
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout));
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout));
+        Assert.False(await bus.ClaimAsync(bomId, OtherTenant).AsTask().WaitAsync(StepTimeout));
 
-        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout);
         Assert.NotNull(bom);
         Assert.Null(bom.Latest);
         await Assert.ThrowsAsync<BomOwnershipException>(() => PublishAsync(bus, bomId, EnrichmentEventNames.Started, tenant: OtherTenant));
@@ -156,7 +114,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<BomOwnershipException>(() => PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1, OtherTenant));
 
         // The refused event left no trace.
-        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout);
+        var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout);
         Assert.Equal(EnrichmentEventNames.Started, bom!.Latest!.EventType);
     }
 
@@ -166,7 +124,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         var bus = CreateBus();
         var bomId = NewBomId();
 
-        Task Publish(string id, PublishEventRequest request) => bus.PublishAsync(id, request).AsTask().WaitAsync(Timeout);
+        Task Publish(string id, PublishEventRequest request) => bus.PublishAsync(id, request).AsTask().WaitAsync(StepTimeout);
 
         await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = "enrichment.exploded", TenantId = Tenant }));
         await Assert.ThrowsAsync<InvalidEventException>(() => Publish(bomId, new() { EventType = EnrichmentEventNames.Started }));
@@ -175,7 +133,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<InvalidEventException>(() => Publish("bom with spaces", new() { EventType = EnrichmentEventNames.Started, TenantId = Tenant }));
         await Assert.ThrowsAsync<InvalidEventException>(() => Publish("bom*", new() { EventType = EnrichmentEventNames.Started, TenantId = Tenant }));
 
-        Assert.Null(await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(Timeout));
+        Assert.Null(await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout));
     }
 
     [Fact]
@@ -185,8 +143,8 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         var bomId = NewBomId();
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
 
-        var (unknown, _) = await bus.OpenStreamAsync(NewBomId(), Tenant, null).AsTask().WaitAsync(Timeout);
-        var (foreign, _) = await bus.OpenStreamAsync(bomId, OtherTenant, null).AsTask().WaitAsync(Timeout);
+        var (unknown, _) = await bus.OpenStreamAsync(NewBomId(), Tenant, null).AsTask().WaitAsync(StepTimeout);
+        var (foreign, _) = await bus.OpenStreamAsync(bomId, OtherTenant, null).AsTask().WaitAsync(StepTimeout);
 
         Assert.Equal(OpenStreamStatus.NotFound, unknown);
         Assert.Equal(OpenStreamStatus.NotFound, foreign);
@@ -218,7 +176,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         Assert.Equal(published.Select(e => e.EventType), received.Skip(1).Select(e => e.EventType));
         Assert.True(stream.Ended);
         Assert.True(stream.Recovered);
-        Assert.False(await stream.WaitToReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.False(await stream.WaitToReadAsync().AsTask().WaitAsync(StepTimeout));
     }
 
     [Fact]
@@ -282,7 +240,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
         var completed = await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
 
-        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, completed.EventId).AsTask().WaitAsync(Timeout);
+        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, completed.EventId).AsTask().WaitAsync(StepTimeout);
 
         Assert.Equal(OpenStreamStatus.AlreadyEnded, status);
         Assert.Null(stream);
@@ -361,7 +319,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
             await Task.Yield();
         }
 
-        await publisher.WaitAsync(Timeout);
+        await publisher.WaitAsync(StepTimeout);
         streams.Add(await OpenAsync(bus, bomId));
 
         foreach (var stream in streams)
@@ -398,11 +356,11 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
 
         foreach (var stream in streams)
         {
-            await stream.DisposeAsync().AsTask().WaitAsync(Timeout);
+            await stream.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         }
 
         Assert.Equal(1, bus.TopicCount);
-        await otherStream.DisposeAsync().AsTask().WaitAsync(Timeout);
+        await otherStream.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         Assert.Equal(0, bus.TopicCount);
         Assert.Equal(0, bus.LocalSubscriptionCount);
 
@@ -449,7 +407,7 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
             State = State(5) with { Status = EnrichmentStatus.Failed },
             Payload = JsonDocument.Parse("""{"reason":"é \"quoted\" ✓"}""").RootElement,
             Error = "Supplier API down",
-        }).AsTask().WaitAsync(Timeout);
+        }).AsTask().WaitAsync(StepTimeout);
 
         var delivered = await NextAsync(stream);
         var envelope = delivered.ToEnvelope();
