@@ -161,7 +161,7 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         // Both channels stay subscribed, and both are released with the last stream.
         var next = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 5);
         Assert.Equal(next.EventId, (await NextAsync(stream)).EventId);
-        await stream.DisposeAsync();
+        await stream.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         Assert.Equal(0, bus.TopicCount);
         Assert.Equal(0, await SubscriberCountAsync($"enrichment:{bomId}"));
         Assert.Equal(0, await SubscriberCountAsync(backend.Names.ChannelName(bomId)));
@@ -189,24 +189,24 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         var names = backend.Names;
 
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)));
-        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)));
+        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)).WaitAsync(StepTimeout));
+        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)).WaitAsync(StepTimeout));
 
         await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
         foreach (var key in new[] { names.LogKey(bomId), names.MetaKey(bomId) })
         {
-            var ttl = await db.KeyTimeToLiveAsync(key);
+            var ttl = await db.KeyTimeToLiveAsync(key).WaitAsync(StepTimeout);
             Assert.NotNull(ttl);
             Assert.InRange(ttl.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
         }
 
-        Assert.True(await db.KeyExistsAsync(names.OwnerKey(bomId)));
-        Assert.Null(await db.KeyTimeToLiveAsync(names.OwnerKey(bomId)));
+        Assert.True(await db.KeyExistsAsync(names.OwnerKey(bomId)).WaitAsync(StepTimeout));
+        Assert.Null(await db.KeyTimeToLiveAsync(names.OwnerKey(bomId)).WaitAsync(StepTimeout));
 
         // A new run of the same BOM keeps its log again.
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)));
-        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)));
+        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)).WaitAsync(StepTimeout));
+        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)).WaitAsync(StepTimeout));
     }
 
     [Fact]
@@ -219,12 +219,12 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
 
         // Expire now rather than wait for the retention: what is under test is the state Redis leaves behind.
         var db = redis.Redis.GetDatabase();
-        await db.KeyDeleteAsync([backend.Names.LogKey(bomId), backend.Names.MetaKey(bomId)]);
+        await db.KeyDeleteAsync([backend.Names.LogKey(bomId), backend.Names.MetaKey(bomId)]).WaitAsync(StepTimeout);
 
         var bom = await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout);
         Assert.NotNull(bom);
         Assert.Null(bom.Latest);
-        Assert.False((await backend.ReadAfterAsync(bomId, completed.EventId, default)).Found);
+        Assert.False((await backend.ReadAfterAsync(bomId, completed.EventId, default).AsTask().WaitAsync(StepTimeout)).Found);
         await Assert.ThrowsAsync<BomOwnershipException>(() => PublishAsync(bus, bomId, EnrichmentEventNames.Started, tenant: OtherTenant));
 
         var restarted = await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
@@ -249,8 +249,8 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
 
         // The bytes the script published and stored, against the bytes C# spliced with EnvelopeTemplate.
         var delivered = await NextAsync(stream);
-        var entries = await redis.Redis.GetDatabase().StreamRangeAsync(backend.Names.LogKey(bomId), published.EventId, published.EventId);
-        var latest = await redis.Redis.GetDatabase().HashGetAsync(backend.Names.MetaKey(bomId), RedisBusNames.LatestField);
+        var entries = await redis.Redis.GetDatabase().StreamRangeAsync(backend.Names.LogKey(bomId), published.EventId, published.EventId).WaitAsync(StepTimeout);
+        var latest = await redis.Redis.GetDatabase().HashGetAsync(backend.Names.MetaKey(bomId), RedisBusNames.LatestField).WaitAsync(StepTimeout);
         var expected = Encoding.UTF8.GetString(published.Json.Span);
 
         Assert.Equal(expected, Encoding.UTF8.GetString(delivered.Json.Span));
@@ -272,7 +272,7 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Events_published_on_one_node_reach_streams_on_another()
     {
-        await using var nodeB = await redis.ConnectAsync();
+        await using var nodeB = await redis.ConnectAsync().WaitAsync(StepTimeout);
         var (busA, _) = CreateBus();
         var (busB, _) = CreateBus(nodeB);
         var bomId = NewBomId();
@@ -294,15 +294,15 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         var bomId = NewBomId();
         var first = new List<string>();
         var second = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await backend.SubscribeAsync(bomId, m => first.Add(Encoding.UTF8.GetString(m.Span)), default);
-        var b = await backend.SubscribeAsync(bomId, m => second.TrySetResult(Encoding.UTF8.GetString(m.Span)), default);
+        var a = await backend.SubscribeAsync(bomId, m => first.Add(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
+        var b = await backend.SubscribeAsync(bomId, m => second.TrySetResult(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
 
-        await a.DisposeAsync();
+        await a.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         await RawPublishAsync(backend.Names.ChannelName(bomId), "hello");
 
         Assert.Equal("hello", await second.Task.WaitAsync(StepTimeout));
         Assert.Empty(first);
-        await b.DisposeAsync();
+        await b.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         Assert.Equal(0, await SubscriberCountAsync(backend.Names.ChannelName(bomId)));
     }
 
@@ -314,7 +314,7 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         options.ConnectTimeout = 200;
         options.AsyncTimeout = 500;
         options.BacklogPolicy = BacklogPolicy.FailFast; // fail at once instead of queueing until the timeout
-        await using var dead = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var dead = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(StepTimeout);
         var (bus, _) = CreateBus(dead);
 
         await Assert.ThrowsAsync<BusUnavailableException>(() => PublishAsync(bus, NewBomId(), EnrichmentEventNames.Started));
