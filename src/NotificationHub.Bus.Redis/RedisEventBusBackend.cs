@@ -231,7 +231,9 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             {
                 // Completes once the server confirmed the subscription: the bus reads the log only after this,
                 // which is what makes its replay/live seam exact.
-                var queue = await subscriber.SubscribeAsync(channel).WaitAsync(cancellationToken);
+                // Not abandoned on cancellation (the library's own timeout bounds it): an abandoned subscribe would
+                // complete later with nobody to unsubscribe it.
+                var queue = await subscriber.SubscribeAsync(channel);
                 queues.Add(queue);
                 queue.OnMessage(message =>
                 {
@@ -241,10 +243,20 @@ public sealed class RedisEventBusBackend : IEventBusBackend
                     }
                 });
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         catch (Exception ex)
         {
-            await UnsubscribeAllAsync(queues);
+            try
+            {
+                await UnsubscribeAllAsync(queues);
+            }
+            catch (Exception cleanup) when (IsUnavailable(cleanup))
+            {
+                // Best effort: the original failure is the one to report; the library drops the handlers anyway.
+            }
+
             if (IsUnavailable(ex))
             {
                 throw Unavailable("subscribe", bomId, ex);

@@ -12,7 +12,8 @@ namespace NotificationHub.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
-    private const string ServerPath = "/usr/bin/redis-server";
+    // test.sh installs Debian's redis-server there; elsewhere the one on PATH is used.
+    private static readonly string ServerPath = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private Process? _process;
