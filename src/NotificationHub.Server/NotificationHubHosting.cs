@@ -1,4 +1,5 @@
 using NotificationHub.Bus;
+using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
@@ -35,6 +36,7 @@ public static class NotificationHubHosting
         services.AddHubCors();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
+        services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
         services.AddHealthChecks();
         services.AddHubObservability();
