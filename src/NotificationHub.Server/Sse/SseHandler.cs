@@ -20,6 +20,7 @@ public sealed class SseHandler(
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
     TransportMetrics metrics,
+    IHostApplicationLifetime host,
     ILogger<SseHandler> logger)
 {
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
@@ -84,12 +85,17 @@ public sealed class SseHandler(
             var untilExpiry = (http.User.GetExpiry() ?? DateTimeOffset.MaxValue) - time.GetUtcNow();
             using var expiry = new CancellationTokenSource(
                 untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry > MaxStreamLifetime ? MaxStreamLifetime : untilExpiry, time);
-            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token);
+            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token, host.ApplicationStopping);
 
             string? reason;
             try
             {
                 reason = await PumpAsync(stream, writer, lifetime.Token);
+            }
+            catch (OperationCanceledException) when (host.ApplicationStopping.IsCancellationRequested && !cancel.IsCancellationRequested)
+            {
+                // Draining: the client reconnects (to another node) with its Last-Event-ID.
+                reason = StreamEndReasons.ServerShutdown;
             }
             catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancel.IsCancellationRequested)
             {

@@ -95,11 +95,14 @@ public sealed class HubServer : IAsyncDisposable
     public Task<SseConnection> OpenStreamAsync(string bomId, string token, string? lastEventId = null) =>
         SseConnection.OpenAsync(Client, $"api/enrichment/stream/{Uri.EscapeDataString(bomId)}?token={token}", lastEventId);
 
+    /// <summary>Stops the server gracefully (as on SIGTERM).</summary>
+    public Task StopAsync() => _app.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));
+        await StopAsync();
         await _app.DisposeAsync();
     }
 }
