@@ -5,6 +5,7 @@ using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
 using NotificationHub.Server.Observability;
 using NotificationHub.Server.Publishing;
+using NotificationHub.Server.RateLimiting;
 using NotificationHub.Server.Sse;
 using NotificationHub.Server.Status;
 
@@ -34,6 +35,7 @@ public static class NotificationHubHosting
         });
         services.AddProblemDetails();
         services.AddHubCors();
+        services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
@@ -51,6 +53,7 @@ public static class NotificationHubHosting
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: limits are per user and tenant
 
         app.MapEnrichmentStream();
         app.MapEnrichmentPublishing();

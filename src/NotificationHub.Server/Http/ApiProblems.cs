@@ -35,6 +35,11 @@ public static class ApiProblems
     public static ProblemHttpResult TenantMismatch() =>
         Create(StatusCodes.Status409Conflict, "tenant_mismatch", "Tenant mismatch", "The BOM belongs to another tenant.");
 
+    /// <summary>429: a connection limit was reached.</summary>
+    public static ProblemHttpResult RateLimited(int retryAfterSeconds) =>
+        Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many connections",
+            $"A connection limit was reached; retry in {retryAfterSeconds} s.");
+
     /// <summary>503: the bus backend is unreachable.</summary>
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
