@@ -40,7 +40,7 @@ public static class NotificationHubHosting
         services.AddEnrichmentEventBus();
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         return builder;
     }
@@ -58,8 +58,8 @@ public static class NotificationHubHosting
         app.MapEnrichmentStream();
         app.MapEnrichmentPublishing();
         app.MapEnrichmentStatus();
-        app.MapHealthChecks("/health/live");
-        app.MapHealthChecks("/health/ready");
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
         app.MapHubMetrics();
         return app;
     }
