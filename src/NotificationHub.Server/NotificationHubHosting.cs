@@ -1,6 +1,7 @@
 using NotificationHub.Bus;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
+using NotificationHub.Server.Hubs;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.Sse;
 using NotificationHub.Server.Status;
@@ -33,6 +34,7 @@ public static class NotificationHubHosting
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
         services.AddEnrichmentSse();
+        services.AddEnrichmentHub(builder.Configuration);
         services.AddHealthChecks();
         return builder;
     }
@@ -46,6 +48,7 @@ public static class NotificationHubHosting
         app.UseAuthorization();
 
         app.MapEnrichmentStream();
+        app.MapEnrichmentHub();
         app.MapEnrichmentPublishing();
         app.MapEnrichmentStatus();
         app.MapHealthChecks("/health/live");
