@@ -138,8 +138,12 @@ public sealed class EnrichmentClient : IAsyncDisposable
                 {
                     http.HttpMessageHandlerFactory = _ => factory();
                 }
-            })
-            .WithStatefulReconnect();
+            });
+        if (_options.StatefulReconnect)
+        {
+            builder = builder.WithStatefulReconnect();
+        }
+
         builder = _options.ReconnectPolicy is { } policy ? builder.WithAutomaticReconnect(policy) : builder.WithAutomaticReconnect();
         if (_options.Protocol == EnrichmentHubProtocol.MessagePack)
         {

@@ -45,6 +45,13 @@ public sealed class EnrichmentClientOptions
     /// <summary>When to retry a lost SignalR connection; null for SignalR's default (0, 2, 10, 30 s, then give up).</summary>
     public IRetryPolicy? ReconnectPolicy { get; init; }
 
+    /// <summary>
+    /// SignalR stateful reconnect (default on): a brief network drop is bridged on the same connection with nothing
+    /// lost or repeated. When it cannot be (or when off), automatic reconnect opens a new connection and the client
+    /// resubscribes every watched BOM from its last event id.
+    /// </summary>
+    public bool StatefulReconnect { get; init; } = true;
+
     /// <summary>Delay before an SSE stream that dropped is reopened.</summary>
     public TimeSpan SseRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 

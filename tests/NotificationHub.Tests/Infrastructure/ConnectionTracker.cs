@@ -20,6 +20,16 @@ public sealed class ConnectionTracker : IHubFilter
         return next(context, exception);
     }
 
+    /// <summary>Cuts the connection's HTTP connection abruptly, like a network failure (the client may reconnect).</summary>
+    public void Drop(string connectionId)
+    {
+        Assert.True(_connections.TryGetValue(connectionId, out var connection), $"No connection {connectionId}");
+        var http = connection.GetHttpContext();
+        Assert.NotNull(http);
+        http.Abort();
+    }
+
+    /// <summary>Closes the connection from the server (a clean close: the client does not reconnect).</summary>
     public void Abort(string connectionId)
     {
         Assert.True(_connections.TryGetValue(connectionId, out var connection), $"No connection {connectionId}");
