@@ -17,8 +17,10 @@ internal sealed class BomPump
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Action<BomPump> _onEnded;
+    private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
     private int _started;
+    private bool _stopDisposed;
 
     public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, ILogger logger,
         Action<BomPump> onEnded, CancellationToken connectionAborted)
@@ -50,12 +52,33 @@ internal sealed class BomPump
         {
             // Never started: only the stream to release.
             await _stream.DisposeAsync();
-            _stop.Dispose();
+            DisposeStop();
             return;
         }
 
-        await _stop.CancelAsync();
+        lock (_gate)
+        {
+            if (!_stopDisposed)
+            {
+                _stop.Cancel();
+            }
+        }
+
         await _run;
+        DisposeStop();
+    }
+
+    /// <summary>Disposes the token source once, whether the pump ended by itself or was stopped (whichever is last).</summary>
+    private void DisposeStop()
+    {
+        lock (_gate)
+        {
+            if (!_stopDisposed)
+            {
+                _stopDisposed = true;
+                _stop.Dispose();
+            }
+        }
     }
 
     private async Task RunAsync()
@@ -122,6 +145,6 @@ internal sealed class BomPump
             }
         }
 
-        _stop.Dispose();
+        DisposeStop();
     }
 }

@@ -92,6 +92,13 @@ public sealed class EnrichmentHub(
             await replaced.StopAsync();
         }
 
+        if (Context.ConnectionAborted.IsCancellationRequested)
+        {
+            // The connection closed while subscribing (OnDisconnectedAsync may already have run): release it all.
+            await registry.RemoveConnectionAsync(connectionId);
+            throw new HubException("The connection is closing.");
+        }
+
         await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
         HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
         pump.Start();
