@@ -206,6 +206,12 @@ public sealed class EnrichmentClient : IAsyncDisposable
     {
         foreach (var watch in _watches.Values)
         {
+            if (_disposed != 0)
+            {
+                watch.Complete(); // disposed by its owner: the watches just end
+                continue;
+            }
+
             watch.Fail(new EnrichmentClientException("The connection to NotificationHub was lost.", error ?? new IOException("Connection closed.")));
         }
 
