@@ -3,6 +3,7 @@ using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
+using NotificationHub.Server.Hubs;
 using NotificationHub.Server.Observability;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.RateLimiting;
@@ -42,6 +43,7 @@ public static class NotificationHubHosting
         services.AddEnrichmentSse();
         services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
+        services.AddEnrichmentHub(builder.Configuration);
         return builder;
     }
 
@@ -56,6 +58,7 @@ public static class NotificationHubHosting
         app.UseRateLimiter(); // after authentication: limits are per user and tenant
 
         app.MapEnrichmentStream();
+        app.MapEnrichmentHub();
         app.MapEnrichmentPublishing();
         app.MapEnrichmentStatus();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers

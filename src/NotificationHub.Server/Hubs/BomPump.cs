@@ -1,0 +1,150 @@
+using Microsoft.AspNetCore.SignalR;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+
+namespace NotificationHub.Server.Hubs;
+
+/// <summary>
+/// Delivers one BOM's <see cref="EnrichmentStream"/> to one connection: every event as <c>EnrichmentEvent</c>, then
+/// <c>stream_end</c>. It outlives the hub invocation that started it, so it sends through <see cref="IHubContext{THub}"/>.
+/// It owns the stream and disposes it when it stops.
+/// </summary>
+internal sealed class BomPump
+{
+    private readonly string _connectionId;
+    private readonly EnrichmentStream _stream;
+    private readonly IHubContext<EnrichmentHub> _hub;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop;
+    private readonly Action<BomPump> _onEnded;
+    private readonly Lock _gate = new();
+    private Task _run = Task.CompletedTask;
+    private int _started;
+    private bool _stopDisposed;
+
+    public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, ILogger logger,
+        Action<BomPump> onEnded, CancellationToken connectionAborted)
+    {
+        _connectionId = connectionId;
+        _stream = stream;
+        _hub = hub;
+        _logger = logger;
+        _onEnded = onEnded;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted);
+    }
+
+    /// <summary>The BOM.</summary>
+    public string BomId => _stream.BomId;
+
+    /// <summary>Starts delivering.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _run = Task.Run(RunAsync);
+        }
+    }
+
+    /// <summary>Stops delivering (nothing more is sent) and leaves the BOM.</summary>
+    public async ValueTask StopAsync()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            // Never started: only the stream to release.
+            await _stream.DisposeAsync();
+            DisposeStop();
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_stopDisposed)
+            {
+                _stop.Cancel();
+            }
+        }
+
+        await _run;
+        DisposeStop();
+    }
+
+    /// <summary>Disposes the token source once, whether the pump ended by itself or was stopped (whichever is last).</summary>
+    private void DisposeStop()
+    {
+        lock (_gate)
+        {
+            if (!_stopDisposed)
+            {
+                _stopDisposed = true;
+                _stop.Dispose();
+            }
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var cancel = _stop.Token;
+        var client = _hub.Clients.Client(_connectionId);
+        string reason = "stopped";
+        var ended = false;
+        try
+        {
+            try
+            {
+                while (!ended && await _stream.WaitToReadAsync(cancel))
+                {
+                    while (_stream.TryRead(out var busEvent))
+                    {
+                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), cancel);
+                        if (_stream.Ended)
+                        {
+                            reason = StreamEndReasons.ForTerminal(busEvent.EventType);
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            catch (SlowConsumerException)
+            {
+                reason = StreamEndReasons.SlowConsumer;
+                ended = true;
+            }
+
+            if (ended)
+            {
+                await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            ended = false; // unsubscribed or disconnected: nothing more to send
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            HubLog.PumpFailed(_logger, ex, _connectionId, BomId);
+            reason = "error";
+        }
+        finally
+        {
+            await _stream.DisposeAsync();
+        }
+
+        HubLog.StreamEnded(_logger, _connectionId, BomId, reason);
+        if (!cancel.IsCancellationRequested)
+        {
+            // Ended by itself: the BOM is no longer watched on this connection.
+            _onEnded(this);
+            try
+            {
+                await _hub.Groups.RemoveFromGroupAsync(_connectionId, EnrichmentHub.GroupName(BomId), CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                HubLog.PumpFailed(_logger, ex, _connectionId, BomId);
+            }
+        }
+
+        DisposeStop();
+    }
+}

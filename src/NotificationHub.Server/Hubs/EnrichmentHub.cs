@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+using NotificationHub.Server.Auth;
+
+namespace NotificationHub.Server.Hubs;
+
+/// <summary>
+/// <c>/hubs/enrichment</c>: the SignalR transport, a thin adapter over <see cref="EnrichmentEventBus"/> like the SSE
+/// endpoint. A connection watches any number of BOMs (up to <see cref="EnrichmentHubOptions.MaxBomsPerConnection"/>);
+/// each watched BOM has its own pump reading the bus and sending to this connection only, through the client method
+/// <see cref="EventMethod"/>.
+/// </summary>
+[Authorize(Policy = ClaimNames.TenantPolicy)]
+public sealed class EnrichmentHub(
+    EnrichmentEventBus bus,
+    HubSubscriptionRegistry registry,
+    IHubContext<EnrichmentHub> hubContext,
+    IOptions<EnrichmentHubOptions> hubOptions,
+    IOptions<AuthOptions> authOptions,
+    ILogger<EnrichmentHub> logger) : Hub
+{
+    /// <summary>Route of the hub.</summary>
+    public const string Route = "/hubs/enrichment";
+
+    /// <summary>The client method every event arrives through; its single argument is an <see cref="EnrichmentHubEvent"/>.</summary>
+    public const string EventMethod = "EnrichmentEvent";
+
+    /// <summary>The error of an unknown BOM and of another tenant's BOM alike.</summary>
+    public const string BomNotFoundMessage = "BOM not found";
+
+    /// <summary>The SignalR group of a BOM's watchers (membership only: delivery never goes through groups).</summary>
+    public static string GroupName(string bomId) => "bom:" + bomId;
+
+    /// <summary>
+    /// Watches a BOM: replay after <paramref name="lastEventId"/> (or the current snapshot), then live events, then
+    /// <c>stream_end</c> after the terminal event, all through <see cref="EventMethod"/>. Subscribing again to a
+    /// watched BOM restarts its stream from <paramref name="lastEventId"/>.
+    /// </summary>
+    /// <param name="bomId">The BOM: <see cref="BomIds.Rule"/>.</param>
+    /// <param name="lastEventId">The last event id the client has, or null.</param>
+    /// <returns>The subscription, as the data of the SSE <c>connected</c> event.</returns>
+    /// <exception cref="HubException">Invalid id, unknown or another tenant's BOM, or too many BOMs on this connection.</exception>
+    public async Task<BomSubscription> SubscribeBom(string bomId, string? lastEventId)
+    {
+        var connectionId = Context.ConnectionId;
+        EnsureValid(bomId);
+        var tenantId = Context.User?.GetTenantId(authOptions.Value.TenantClaim)
+            ?? throw Refuse(bomId, "The token names no tenant.");
+        if (lastEventId is { Length: 0 })
+        {
+            lastEventId = null;
+        }
+
+        var connection = registry.GetOrAdd(connectionId);
+        if (connection.Remove(bomId) is { } previous)
+        {
+            await previous.StopAsync();
+        }
+
+        var cap = hubOptions.Value.MaxBomsPerConnection;
+        if (connection.IsFull(bomId, cap))
+        {
+            throw Refuse(bomId, CapMessage(cap));
+        }
+
+        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, Context.ConnectionAborted);
+        switch (status)
+        {
+            case OpenStreamStatus.NotFound:
+                throw Refuse(bomId, BomNotFoundMessage);
+            case OpenStreamStatus.AlreadyEnded:
+                HubLog.AlreadyEnded(logger, connectionId, bomId);
+                return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
+        }
+
+        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.ConnectionAborted);
+        switch (connection.TryAdd(pump, cap, out var replaced))
+        {
+            case ConnectionSubscriptions.AddResult.CapExceeded:
+                await pump.StopAsync();
+                throw Refuse(bomId, CapMessage(cap));
+            case ConnectionSubscriptions.AddResult.Closed:
+                await pump.StopAsync();
+                throw new HubException("The connection is closing.");
+        }
+
+        if (replaced is not null)
+        {
+            await replaced.StopAsync();
+        }
+
+        if (Context.ConnectionAborted.IsCancellationRequested)
+        {
+            // The connection closed while subscribing (OnDisconnectedAsync may already have run): release it all.
+            await registry.RemoveConnectionAsync(connectionId);
+            throw new HubException("The connection is closing.");
+        }
+
+        await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
+        HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
+        pump.Start();
+        return new BomSubscription { BomId = bomId, Recovered = stream.Recovered };
+    }
+
+    /// <summary>Stops watching a BOM: nothing more of it is sent on this connection.</summary>
+    /// <param name="bomId">The BOM.</param>
+    /// <returns>True when the BOM was watched.</returns>
+    /// <exception cref="HubException">Invalid id.</exception>
+    public async Task<bool> UnsubscribeBom(string bomId)
+    {
+        EnsureValid(bomId);
+        if (!registry.TryGet(Context.ConnectionId, out var connection) || connection.Remove(bomId) is not { } pump)
+        {
+            return false;
+        }
+
+        await pump.StopAsync();
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(bomId), Context.ConnectionAborted);
+        HubLog.Unsubscribed(logger, Context.ConnectionId, bomId);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override Task OnConnectedAsync()
+    {
+        var user = Context.User;
+        HubLog.Connected(logger, Context.ConnectionId, user?.GetSubject() ?? "?", user?.GetTenantId(authOptions.Value.TenantClaim));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        var count = await registry.RemoveConnectionAsync(Context.ConnectionId);
+        HubLog.Disconnected(logger, Context.ConnectionId, count);
+    }
+
+    private void EnsureValid(string? bomId)
+    {
+        if (!BomIds.IsValid(bomId))
+        {
+            throw Refuse(bomId ?? "", $"Invalid BOM id: a BOM id is {BomIds.Rule}.");
+        }
+    }
+
+    private static string CapMessage(int cap) =>
+        $"Too many BOMs: a connection may watch at most {cap}; unsubscribe from one first.";
+
+    private HubException Refuse(string bomId, string message)
+    {
+        HubLog.Refused(logger, Context.ConnectionId, Http.ApiProblems.ForLog(bomId), message);
+        return new HubException(message);
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
+
+namespace NotificationHub.Server.Hubs;
+
+/// <summary>Registers and maps the SignalR hub.</summary>
+public static class HubEndpoints
+{
+    /// <summary>Channel prefix of the SignalR Redis backplane (kept apart from the bus's channels).</summary>
+    public const string BackplaneChannelPrefix = "notificationhub-signalr";
+
+    /// <summary>
+    /// Adds SignalR with the JSON and MessagePack protocols, stateful reconnect, the hub's options and registry, and,
+    /// when <c>Redis:ConnectionString</c> is set, the Redis backplane.
+    /// </summary>
+    public static IServiceCollection AddEnrichmentHub(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EnrichmentHubOptions>()
+            .BindConfiguration(EnrichmentHubOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<HubSubscriptionRegistry>();
+        services.AddOptions<HubOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<EnrichmentHubOptions>>((signalr, hub) =>
+                signalr.StatefulReconnectBufferSize = hub.Value.StatefulReconnectBufferSize);
+
+        var signalR = services.AddSignalR()
+            .AddJsonProtocol(options =>
+            {
+                options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, HubJsonContext.Default);
+            })
+            .AddMessagePackProtocol(options => options.SerializerOptions = HubMessagePack.SerializerOptions);
+
+        var redis = configuration["Redis:ConnectionString"];
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            // The backplane carries SignalR's own traffic (groups, connection-addressed sends from other nodes).
+            // Enrichment events never travel through it: each node's pumps read the bus for their own connections.
+            signalR.AddStackExchangeRedis(redis, options =>
+                options.Configuration.ChannelPrefix = RedisChannel.Literal(BackplaneChannelPrefix));
+        }
+
+        return services;
+    }
+
+    /// <summary>Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires.</summary>
+    public static HubEndpointConventionBuilder MapEnrichmentHub(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapHub<EnrichmentHub>(EnrichmentHub.Route, options =>
+        {
+            options.CloseOnAuthenticationExpiration = true;
+            options.AllowStatefulReconnects = true;
+        });
+}

@@ -1,0 +1,29 @@
+namespace NotificationHub.Server.Hubs;
+
+/// <summary>Log messages of the SignalR hub.</summary>
+internal static partial class HubLog
+{
+    [LoggerMessage(300, LogLevel.Debug, "Hub connection {ConnectionId} opened by {Subject} of tenant {TenantId}")]
+    public static partial void Connected(ILogger logger, string connectionId, string subject, string? tenantId);
+
+    [LoggerMessage(301, LogLevel.Debug, "Hub connection {ConnectionId} closed; it watched {Count} BOMs")]
+    public static partial void Disconnected(ILogger logger, string connectionId, int count);
+
+    [LoggerMessage(302, LogLevel.Debug, "Hub connection {ConnectionId} subscribed to BOM {BomId}, resume from {LastEventId}, recovered {Recovered}")]
+    public static partial void Subscribed(ILogger logger, string connectionId, string bomId, string? lastEventId, bool recovered);
+
+    [LoggerMessage(303, LogLevel.Debug, "Hub connection {ConnectionId} unsubscribed from BOM {BomId}")]
+    public static partial void Unsubscribed(ILogger logger, string connectionId, string bomId);
+
+    [LoggerMessage(304, LogLevel.Information, "Hub subscription refused for connection {ConnectionId}, BOM {BomId}: {Reason}")]
+    public static partial void Refused(ILogger logger, string connectionId, string bomId, string reason);
+
+    [LoggerMessage(305, LogLevel.Debug, "Hub stream of BOM {BomId} for connection {ConnectionId} ended: {Reason}")]
+    public static partial void StreamEnded(ILogger logger, string connectionId, string bomId, string reason);
+
+    [LoggerMessage(306, LogLevel.Warning, "Hub stream of BOM {BomId} for connection {ConnectionId} failed")]
+    public static partial void PumpFailed(ILogger logger, Exception exception, string connectionId, string bomId);
+
+    [LoggerMessage(307, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
+    public static partial void AlreadyEnded(ILogger logger, string connectionId, string bomId);
+}

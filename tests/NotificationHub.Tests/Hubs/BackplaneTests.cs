@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using NotificationHub.Contracts;
+using NotificationHub.Server.Hubs;
+using NotificationHub.Tests.Infrastructure;
+
+namespace NotificationHub.Tests.Hubs;
+
+/// <summary>
+/// Two hub nodes sharing one real redis-server as the SignalR backplane. Delivery is connection-addressed from each
+/// node's own bus subscription, so the backplane must never duplicate an event.
+/// </summary>
+public sealed class BackplaneTests
+{
+    [Fact]
+    public async Task With_the_backplane_on_each_client_gets_each_event_once()
+    {
+        if (RedisServerProcess.FindExecutable() is not { } executable)
+        {
+            return; // no redis-server on this machine: nothing to run against
+        }
+
+        await using var redis = await RedisServerProcess.StartAsync(executable);
+        var settings = new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString };
+        await using var nodeA = await HubTestServer.StartAsync(settings);
+        await using var nodeB = await HubTestServer.StartAsync(settings);
+        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(nodeA.App.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
+
+        const string bom = "bom-scaled", marker = "bom-marker", tenant = "t";
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            await node.ClaimAsync(bom, tenant);
+            await node.ClaimAsync(marker, tenant);
+        }
+
+        // Two clients on node A and one on node B, all in the BOM's group (which spans both nodes through Redis).
+        await using var a1 = await HubClient.ConnectAsync(nodeA, nodeA.MintToken(tenant));
+        await using var a2 = await HubClient.ConnectAsync(nodeA, nodeA.MintToken(tenant), messagePack: true);
+        await using var b1 = await HubClient.ConnectAsync(nodeB, nodeB.MintToken(tenant));
+        foreach (var client in new[] { a1, a2, b1 })
+        {
+            await client.SubscribeAsync(bom);
+        }
+
+        var ids = new List<string?>
+        {
+            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Started),
+            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1),
+            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3),
+        };
+
+        foreach (var client in new[] { a1, a2 })
+        {
+            Assert.Equal([.. ids, null], (await client.ReadUntilStreamEndAsync()).Select(e => e.Id));
+
+            // A marker published after the run: whatever arrives before it would be a duplicate.
+            await client.SubscribeAsync(marker);
+        }
+
+        var markerId = await nodeA.PublishAsync(marker, tenant, EnrichmentEventNames.Started);
+        foreach (var client in new[] { a1, a2 })
+        {
+            var next = await client.NextAsync();
+            Assert.Equal((marker, markerId), (next.BomId, next.Id));
+        }
+
+        // Node B's client gets the run only through node B's own bus subscription: with the in-memory bus (one per
+        // process) that is nothing; with the shared Redis bus, exactly the same sequence once.
+        await b1.SubscribeAsync(marker);
+        var bMarker = await nodeB.PublishAsync(marker, tenant, EnrichmentEventNames.Started);
+        var bReceived = new List<WireEvent>();
+        while (await b1.NextAsync() is var next && next.BomId != marker)
+        {
+            bReceived.Add(next);
+        }
+
+        Assert.True(bReceived.Count == 0 || bReceived.Select(e => e.Id).SequenceEqual([.. ids, null]),
+            string.Join("\n", bReceived));
+        Assert.NotNull(bMarker);
+    }
+}
