@@ -80,10 +80,14 @@ public sealed class HubClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static async Task<HubClient> ConnectAsync(HubTestServer server, string token, bool messagePack = false,
+    public static Task<HubClient> ConnectAsync(HubTestServer server, string token, bool messagePack = false,
+        HttpTransportType transport = HttpTransportType.WebSockets) =>
+        ConnectAsync(server.HubUrl, token, messagePack, transport);
+
+    public static async Task<HubClient> ConnectAsync(Uri hubUrl, string token, bool messagePack = false,
         HttpTransportType transport = HttpTransportType.WebSockets)
     {
-        var builder = new HubConnectionBuilder().WithUrl(server.HubUrl, options =>
+        var builder = new HubConnectionBuilder().WithUrl(hubUrl, options =>
         {
             options.AccessTokenProvider = () => Task.FromResult<string?>(token);
             options.Transports = transport;

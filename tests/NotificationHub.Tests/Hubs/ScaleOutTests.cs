@@ -4,14 +4,14 @@ using NotificationHub.Contracts;
 using NotificationHub.Tests.Infrastructure;
 using StackExchange.Redis;
 
-namespace NotificationHub.Tests.Sse;
+namespace NotificationHub.Tests.Hubs;
 
 /// <summary>
-/// Two hub processes on one real redis-server: SSE clients on either node get every event exactly once, in order,
-/// whichever node (or a legacy worker PUBLISHing straight to Redis) published it.
+/// Two hub processes on one real redis-server: SSE and SignalR (JSON and MessagePack) clients on either node get
+/// every event exactly once, in order, whichever node (or a legacy worker PUBLISHing straight to Redis) published it.
 /// </summary>
 [Collection("redis")]
-public sealed class SseScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
+public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private HubProcess _node1 = null!;
     private HubProcess _node2 = null!;
@@ -56,6 +56,13 @@ public sealed class SseScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
         await using var onNode2 = await SseConnection.OpenAsync(_node2.Client, $"api/enrichment/stream/{bom}?token={_node2.Token("acme")}");
         await onNode1.ReadUntilAsync(EnrichmentEventNames.Progress); // connected + snapshot of "started"
         await onNode2.ReadUntilAsync(EnrichmentEventNames.Progress);
+        await using var hubOnNode1 = await HubClient.ConnectAsync(new Uri(_node1.BaseAddress, "hubs/enrichment"), _node1.Token("acme"));
+        await using var hubOnNode2 = await HubClient.ConnectAsync(new Uri(_node2.BaseAddress, "hubs/enrichment"), _node2.Token("acme"), messagePack: true);
+        foreach (var hub in new[] { hubOnNode1, hubOnNode2 })
+        {
+            await hub.SubscribeAsync(bom);
+            Assert.Equal(EnrichmentEventNames.Progress, (await hub.NextAsync()).Event); // the snapshot
+        }
 
         ids.Add(await PublishAsync(_node1, bom, Progress(1)));
         ids.Add(await PublishAsync(_node2, bom, Progress(2)));
@@ -73,6 +80,12 @@ public sealed class SseScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
             var events = await client.ReadToEndAsync();
             Assert.Equal(ids.Skip(1), events.Where(e => e.Id is not null).Select(e => e.Id));
             Assert.Equal(["progress", "progress", "progress", "enrichment.completed", "stream_end"], events.Select(e => e.Event));
+        }
+
+        foreach (var hub in new[] { hubOnNode1, hubOnNode2 })
+        {
+            var events = await hub.ReadUntilStreamEndAsync();
+            Assert.Equal([.. ids.Skip(1), null], events.Select(e => e.Id));
         }
     }
 
