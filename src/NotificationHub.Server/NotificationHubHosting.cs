@@ -3,7 +3,9 @@ using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
+using NotificationHub.Jobs;
 using NotificationHub.Server.Hubs;
+using NotificationHub.Server.Jobs;
 using NotificationHub.Server.Observability;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.RateLimiting;
@@ -41,6 +43,7 @@ public static class NotificationHubHosting
         services.AddEnrichmentEventBus();
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
+        services.AddEnrichmentJobs(); // the embedded worker: `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         services.AddEnrichmentHub(builder.Configuration);
@@ -61,6 +64,7 @@ public static class NotificationHubHosting
         app.MapEnrichmentHub();
         app.MapEnrichmentPublishing();
         app.MapEnrichmentStatus();
+        app.MapEnrichmentJobs();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
         app.MapHubMetrics();

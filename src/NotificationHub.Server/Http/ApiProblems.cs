@@ -35,6 +35,23 @@ public static class ApiProblems
     public static ProblemHttpResult TenantMismatch() =>
         Create(StatusCodes.Status409Conflict, "tenant_mismatch", "Tenant mismatch", "The BOM belongs to another tenant.");
 
+    /// <summary>400: a start request breaks the rules (no items, too many, malformed MPN).</summary>
+    public static ProblemHttpResult InvalidJob(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "invalid_job", "Invalid enrichment request", detail);
+
+    /// <summary>409: the BOM's enrichment is already running; <c>job_id</c> names it.</summary>
+    public static ProblemHttpResult JobAlreadyRunning(string jobId)
+    {
+        var problem = Create(StatusCodes.Status409Conflict, "job_running", "Enrichment already running",
+            "This BOM's enrichment is already running.");
+        problem.ProblemDetails.Extensions["job_id"] = jobId;
+        return problem;
+    }
+
+    /// <summary>404: nothing to cancel.</summary>
+    public static ProblemHttpResult NoRunningJob() =>
+        Create(StatusCodes.Status404NotFound, "no_running_job", "No running job", "No enrichment of this BOM is running.");
+
     /// <summary>429: a connection limit was reached.</summary>
     public static ProblemHttpResult RateLimited(int retryAfterSeconds) =>
         Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many connections",

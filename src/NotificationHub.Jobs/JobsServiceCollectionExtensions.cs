@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace NotificationHub.Jobs;
+
+/// <summary>Registers the job queue and the worker.</summary>
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>Adds the in-process queue, the simulated enricher (unless another is registered) and the hosted worker.</summary>
+    public static IServiceCollection AddEnrichmentJobs(this IServiceCollection services)
+    {
+        services.AddOptions<JobOptions>()
+            .BindConfiguration(JobOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IJobQueue, InMemoryJobQueue>();
+        services.TryAddSingleton<IPartEnricher, SimulatedPartEnricher>();
+        services.TryAddSingleton<EnrichmentJobRunner>();
+        services.AddHostedService<EnrichmentWorkerService>();
+        return services;
+    }
+}
