@@ -9,12 +9,6 @@ namespace NotificationHub.Contracts;
 /// </summary>
 public static class EnrichmentJson
 {
-    /// <summary>Options: snake_case names as declared, nulls omitted, ISO 8601 timestamps, source-generated metadata.</summary>
-    public static JsonSerializerOptions Options { get; } = EnrichmentJsonContext.Default.Options;
-
-    /// <summary>The source-generated type info of every contract type.</summary>
-    public static EnrichmentJsonContext Context => EnrichmentJsonContext.Default;
-
     /// <summary>Serializes an envelope to UTF-8 JSON.</summary>
     public static byte[] SerializeEnvelope(EnrichmentEnvelope envelope) =>
         JsonSerializer.SerializeToUtf8Bytes(envelope, EnrichmentJsonContext.Default.EnrichmentEnvelope);
