@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -134,7 +135,7 @@ public sealed class SseHandler(
         {
             while (stream.TryRead(out var busEvent))
             {
-                SseFrame.WriteEvent(writer, busEvent.EventId, busEvent.EventType, busEvent.Json.Span);
+                writer.Write(SseFrameCache.Get(busEvent));
                 if (stream.Ended)
                 {
                     await writer.FlushAsync(cancel);

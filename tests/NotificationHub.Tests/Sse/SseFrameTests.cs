@@ -66,4 +66,16 @@ public sealed class SseFrameTests
     {
         Assert.Equal(": hello\n", Frame(w => SseFrame.WriteComment(w, "hello")));
     }
+
+    [Fact]
+    public void Bus_event_frame_is_built_once_and_shared()
+    {
+        var busEvent = new NotificationHub.Bus.BusEvent("5-0", "progress", "b", "t", "{\"x\":1}"u8.ToArray());
+
+        var first = SseFrameCache.Get(busEvent);
+        var second = SseFrameCache.Get(busEvent);
+
+        Assert.Same(first, second);
+        Assert.Equal("id: 5-0\nevent: progress\ndata: {\"x\":1}\n\n", Encoding.UTF8.GetString(first));
+    }
 }
