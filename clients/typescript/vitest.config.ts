@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'functional',
           environment: 'node',
-          include: ['test/functional/**/*.test.ts'],
+          include: ['test/functional/**/*.test.{ts,tsx}'],
           globalSetup: ['test/support/globalServer.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -2,8 +2,8 @@ import type { Logger } from './logger.js';
 
 /** Reads `VITE_CNS_API_URL` when the code is bundled by Vite (the guide's configuration), else undefined. */
 export function envBaseUrl(): string | undefined {
-  const env = (import.meta as unknown as { env?: Record<string, string | undefined> }).env;
-  const value = env?.VITE_CNS_API_URL;
+  // Written literally so that Vite (and Vitest) replace it; undefined when the code runs unbundled.
+  const value = (import.meta.env as Record<string, string | undefined> | undefined)?.VITE_CNS_API_URL;
   return value === undefined || value === '' ? undefined : value;
 }
 
