@@ -93,6 +93,7 @@ describe('SSE core against the real server (eventsource in Node)', () => {
       getToken: () => token,
       eventSource: RefusedEventSource as unknown as EventSourceConstructor,
       maxFailedAttempts: 2,
+      logSink: { debug: () => {}, warn: () => {}, error: () => {} },
       backoff: { initialDelayMs: 10, maxDelayMs: 20, factor: 2, jitter: 0 },
       pollIntervalMs: 50,
     });
