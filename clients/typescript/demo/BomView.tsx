@@ -24,6 +24,15 @@ interface Props {
   onCancel: () => void;
 }
 
+/** The guide's Sparkles icon, inline (emoji fonts are not everywhere). */
+function SparklesIcon() {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="currentColor">
+      <path d="M10 2l1.8 5.2L17 9l-5.2 1.8L10 16l-1.8-5.2L3 9l5.2-1.8L10 2zm8 10l.9 2.1L21 15l-2.1.9L18 18l-.9-2.1L15 15l2.1-.9L18 12zM6 16l.7 1.3L8 18l-1.3.7L6 20l-.7-1.3L4 18l1.3-.7L6 16z" />
+    </svg>
+  );
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -67,7 +76,7 @@ export function BomView(props: Props) {
           <button type="button" className="secondary" onClick={props.onCancel}>Cancel enrichment</button>
         ) : (
           <button type="button" className="primary" disabled={props.queued} onClick={() => setConfirming(true)}>
-            ✨ Re-Enrich
+            <SparklesIcon /> Re-Enrich
           </button>
         )}
       </section>
