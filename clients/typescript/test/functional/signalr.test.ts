@@ -70,3 +70,39 @@ describe.each<HubProtocolName>(['json', 'messagepack'])('SignalR client against 
     }
   });
 });
+
+describe('SignalR client fallback', () => {
+  it('polls the status endpoint when the hub cannot be reached, and says so', async () => {
+    const tenant = uniqueBomId('t');
+    const token = mintToken(tenant);
+    const bomId = uniqueBomId('hub-poll');
+    await createEnrichmentApi(baseUrl, () => token).start(bomId, lineItems(20));
+    // The hub's address refuses connections (a closed proxy); the status endpoint is reachable.
+    const dead = await TcpProxy.start(new URL(baseUrl));
+    const deadUrl = dead.url;
+    await dead.close();
+    const fetchThroughLiveServer: typeof fetch = (input, init) => fetch(String(input).replace(deadUrl, baseUrl), init);
+    const client = new EnrichmentHubClient({
+      baseUrl: deadUrl,
+      getToken: () => token,
+      debug: false,
+      logSink: { debug: () => {}, warn: () => {}, error: () => {} },
+      fetch: fetchThroughLiveServer,
+      maxFailedAttempts: 2,
+      backoff: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 },
+      pollIntervalMs: 50,
+    });
+    const statuses: string[] = [];
+    const tracker = client.watch(bomId);
+    tracker.subscribe((s) => statuses.push(s.connectionStatus));
+    try {
+      await client.start();
+      await waitFor(() => tracker.current.isComplete, 'polling to see the run complete');
+    } finally {
+      await client.stop();
+    }
+    expect(statuses).toContain('polling');
+    expect(client.quality.snapshot().pollingFallback).toBe(true);
+    expect(tracker.current.progress).toMatchObject({ status: 'completed', processed_items: 20 });
+  });
+});

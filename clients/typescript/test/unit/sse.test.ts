@@ -79,6 +79,19 @@ describe('EnrichmentSseStream', () => {
     expect(s.quality.snapshot().pollingFallback).toBe(true);
   });
 
+  it('reconnects at once from the last event id after server_shutdown', async () => {
+    const s = stream();
+    s.connect();
+    await settle();
+    FakeEventSource.last.open();
+    FakeEventSource.last.emit('progress', envelope('progress', '20-0', 2), '20-0');
+    FakeEventSource.last.emit('stream_end', { type: 'stream_end', bom_id: 'bom-1', reason: 'server_shutdown' });
+    await settle();
+    expect(FakeEventSource.instances).toHaveLength(2);
+    expect(FakeEventSource.last.url).toContain('last_event_id=20-0');
+    expect(s.tracker.current.connectionStatus).toBe('reconnecting');
+  });
+
   it('stops everything on disconnect and logs [SSE] lines only when debug is on', async () => {
     const debugSink = { debug: vi.fn(), warn: vi.fn(), error: vi.fn() };
     const s = stream({ logSink: debugSink, debug: true });
