@@ -12,7 +12,7 @@ import { BomView, type Notice } from './BomView.js';
 declare global {
   interface Window {
     /** What the page received, for the end-to-end tests. */
-    __nhDemo?: { events: ReceivedEvent[]; percents: number[] };
+    __nhDemo?: { events: ReceivedEvent[]; percents: number[]; statuses: string[] };
   }
 }
 
@@ -79,11 +79,14 @@ export function BomDetail({ transport, bomId, baseUrl, getToken, items }: Props)
   };
   const sse = transport === 'sse';
   const enrichment: EnrichmentHookResult = (sse ? useSse : useSignalR)(bomId, options);
-  const { connect } = enrichment;
+  const { connect, connectionStatus } = enrichment;
 
   useEffect(() => {
-    window.__nhDemo ??= { events: [], percents: [] };
+    window.__nhDemo ??= { events: [], percents: [], statuses: [] };
   }, []);
+  useEffect(() => {
+    window.__nhDemo?.statuses.push(connectionStatus);
+  }, [connectionStatus]);
 
   // A run already going when the page opens (a reload mid-run): follow it.
   useEffect(() => {

@@ -44,6 +44,7 @@ afterEach(async (context) => {
 interface DemoRecord {
   events: ReceivedEvent[];
   percents: number[];
+  statuses: string[];
 }
 
 /** Opens the demo through a fresh proxy (the connection the test can cut). */
@@ -68,7 +69,7 @@ async function reEnrich(): Promise<void> {
 }
 
 async function record(): Promise<DemoRecord> {
-  return page.evaluate(() => window.__nhDemo ?? { events: [], percents: [] });
+  return page.evaluate(() => window.__nhDemo ?? { events: [], percents: [], statuses: [] });
 }
 
 async function serverState(bomId: string): Promise<EnrichmentProgressState> {
@@ -102,10 +103,10 @@ describe.each(['sse', 'signalr'] as const)('the demo page in Chromium over %s', 
     await reEnrich();
     const banner = page.getByTestId('progress-banner');
     await banner.waitFor();
-    await expect(banner.getByRole('progressbar').getAttribute('aria-valuenow')).resolves.toMatch(/^\d+$/);
     await page.screenshot({ path: join(artifacts, `demo-${transport}-in-progress.png`), fullPage: false });
     const demo = await expectCompleteAndLossless(bomId);
     expect(demo.percents[0]).toBeLessThan(50);
+    expect(demo.percents.some((p) => p > 0 && p < 100)).toBe(true); // the banner moved through the run
     await banner.waitFor({ state: 'hidden' });
     await expect(page.getByTestId('connection-status').textContent()).resolves.toMatch(/closed/);
   });
@@ -116,7 +117,8 @@ describe.each(['sse', 'signalr'] as const)('the demo page in Chromium over %s', 
     await reEnrich();
     await page.waitForFunction(() => (window.__nhDemo?.percents.at(-1) ?? 0) >= 20, undefined, { timeout: step });
     expect(proxy.cut()).toBeGreaterThan(0);
-    await page.getByTestId('connection-status').getByText(/reconnecting/).waitFor();
+    // Recorded by the page itself: the 'reconnecting' state may last less than a locator's polling interval.
+    await page.waitForFunction(() => window.__nhDemo?.statuses.includes('reconnecting') ?? false, undefined, { timeout: step });
     await page.screenshot({ path: join(artifacts, `demo-${transport}-reconnecting.png`) });
     await expectCompleteAndLossless(bomId);
     await page.getByTestId('quality').getByText(/reconnects [1-9]/).waitFor();

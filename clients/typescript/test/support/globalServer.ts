@@ -64,7 +64,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       DOTNET_NOLOGO: '1',
       Auth__SigningKey: testSigningKey,
       // e2e runs slower so a person (and the screenshot) sees the banner move, and a cut lands mid-run.
-      Worker__ItemLatency: project.name === 'e2e' ? '00:00:00.060' : '00:00:00.020',
+      Worker__ItemLatency: project.name === 'e2e' ? '00:00:00.080' : '00:00:00.020',
       Worker__ErrorRate: '0.04',
       Worker__MinProgressInterval: '00:00:00.030',
       RateLimiting__PerUserConcurrentConnections: '1000',
