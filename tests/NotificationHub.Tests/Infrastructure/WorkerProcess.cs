@@ -68,6 +68,17 @@ public sealed class WorkerProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
     }
 
+    /// <summary>Asks the worker to stop (SIGTERM, as an orchestrator does) and waits until it exits.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

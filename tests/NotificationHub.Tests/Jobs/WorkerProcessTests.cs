@@ -93,29 +93,65 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
         var eventsY = await streamY.ReadToEndAsync(RunTimeout);
         Assert.True(survivor.Logged(jobX, "taken over"), "the survivor did not take job X over");
 
-        foreach (var (bom, jobId, events) in new[] { (x, jobX, eventsX), (y, jobY, eventsY) })
+        AssertExactRun(x, jobX, eventsX);
+        AssertExactRun(y, jobY, eventsY);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_gives_its_job_back_and_another_resumes_it_at_once()
+    {
+        var hubSettings = Shared();
+        hubSettings["Worker:Enabled"] = "false";
+        await using var hub = await HubServer.StartAsync(hubSettings);
+
+        // A claim idle time far longer than the test: only a give-back lets the other worker resume the job.
+        var settings = WorkerSettings();
+        settings["JobQueue:ClaimIdleTime"] = "00:05:00";
+        await using var first = await WorkerProcess.StartAsync(settings);
+        var token = hub.Token("acme");
+        var bom = $"bom-t-{Guid.NewGuid():N}";
+        Assert.True(await hub.Bus.ClaimAsync(bom, "acme").Bounded());
+        await using var stream = await hub.OpenStreamAsync(bom, token);
+        await stream.ReadEventAsync(); // connected
+        var job = await StartJobAsync(hub, bom, token);
+
+        var events = new List<SseEvent>();
+        while (events.Count(e => e.Event == EnrichmentEventNames.Progress) < 3)
         {
-            Assert.Equal(EnrichmentEventNames.Started, events[0].Event);
-            Assert.Equal([EnrichmentEventNames.Completed, "stream_end"], events.TakeLast(2).Select(e => e.Event));
-            var progress = events.Where(e => e.Event == EnrichmentEventNames.Progress).Select(State).ToList();
-
-            // No item counted twice or published twice: processed strictly increases and each MPN appears at most once.
-            var processed = progress.Select(s => s.GetProperty("processed_items").GetInt32()).ToList();
-            Assert.Equal(processed.Order(), processed);
-            Assert.Equal(processed.Count, processed.Distinct().Count());
-            var current = progress.Select(s => s.GetProperty("current_item").GetProperty("mpn").GetString()).ToList();
-            Assert.Equal(current.Count, current.Distinct().Count());
-            Assert.All(progress, s => Assert.Equal(s.GetProperty("processed_items").GetInt32(),
-                s.GetProperty("enriched_items").GetInt32() + s.GetProperty("error_items").GetInt32()));
-
-            // The final counts are exactly those of the deterministic simulator over every item.
-            var final = State(events[^2]);
-            var expectedErrors = Mpns(bom).Count(mpn => SimulatedPartEnricher.Fails(mpn, ErrorRate));
-            Assert.Equal(ItemCount, final.GetProperty("processed_items").GetInt32());
-            Assert.Equal(expectedErrors, final.GetProperty("error_items").GetInt32());
-            Assert.Equal(ItemCount - expectedErrors, final.GetProperty("enriched_items").GetInt32());
-            Assert.Equal(100, final.GetProperty("percent_complete").GetDouble());
-            Assert.Equal(jobId, JsonDocument.Parse(events[^2].Data).RootElement.GetProperty("payload").GetProperty("job_id").GetString());
+            events.Add(await stream.ReadEventAsync(RunTimeout) ?? throw new InvalidOperationException("ended early"));
         }
+
+        await first.TerminateAsync();
+        Assert.False(first.Logged(job, "ended"));
+        await using var second = await WorkerProcess.StartAsync(settings);
+        events.AddRange(await stream.ReadToEndAsync(RunTimeout));
+
+        Assert.True(second.Logged(job, "taken over"), "the second worker did not resume the job");
+        AssertExactRun(bom, job, events);
+    }
+
+    private static void AssertExactRun(string bom, string jobId, List<SseEvent> events)
+    {
+        Assert.Equal(EnrichmentEventNames.Started, events[0].Event);
+        Assert.Equal([EnrichmentEventNames.Completed, "stream_end"], events.TakeLast(2).Select(e => e.Event));
+        var progress = events.Where(e => e.Event == EnrichmentEventNames.Progress).Select(State).ToList();
+
+        // No item counted twice or published twice: processed strictly increases and each MPN appears at most once.
+        var processed = progress.Select(s => s.GetProperty("processed_items").GetInt32()).ToList();
+        Assert.Equal(processed.Order(), processed);
+        Assert.Equal(processed.Count, processed.Distinct().Count());
+        var current = progress.Select(s => s.GetProperty("current_item").GetProperty("mpn").GetString()).ToList();
+        Assert.Equal(current.Count, current.Distinct().Count());
+        Assert.All(progress, s => Assert.Equal(s.GetProperty("processed_items").GetInt32(),
+            s.GetProperty("enriched_items").GetInt32() + s.GetProperty("error_items").GetInt32()));
+
+        // The final counts are exactly those of the deterministic simulator over every item.
+        var final = State(events[^2]);
+        var expectedErrors = Mpns(bom).Count(mpn => SimulatedPartEnricher.Fails(mpn, ErrorRate));
+        Assert.Equal(ItemCount, final.GetProperty("processed_items").GetInt32());
+        Assert.Equal(expectedErrors, final.GetProperty("error_items").GetInt32());
+        Assert.Equal(ItemCount - expectedErrors, final.GetProperty("enriched_items").GetInt32());
+        Assert.Equal(100, final.GetProperty("percent_complete").GetDouble());
+        Assert.Equal(jobId, JsonDocument.Parse(events[^2].Data).RootElement.GetProperty("payload").GetProperty("job_id").GetString());
     }
 }
