@@ -20,6 +20,7 @@ public sealed class EnrichmentJobRunner(
     EnrichmentEventBus bus,
     IPartEnricher enricher,
     IOptions<JobOptions> options,
+    JobMetrics metrics,
     TimeProvider time,
     ILogger<EnrichmentJobRunner> logger)
 {
@@ -57,6 +58,25 @@ public sealed class EnrichmentJobRunner(
         }
 
         JobsLog.Started(logger, job.JobId, job.BomId, job.Items.Count, lease.Checkpoint.Processed);
+        if (lease.IsTakeover)
+        {
+            metrics.TakenOver.Add(1);
+        }
+
+        metrics.Running.Add(1);
+        try
+        {
+            await RunItemsAsync(lease, run, stopping);
+        }
+        finally
+        {
+            metrics.Running.Add(-1);
+        }
+    }
+
+    private async Task RunItemsAsync(IJobLease lease, JobRun run, CancellationToken stopping)
+    {
+        var job = lease.Job;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.CancellationRequested);
         try
         {
@@ -67,6 +87,7 @@ public sealed class EnrichmentJobRunner(
                 var item = job.Items[i];
                 var error = await enricher.EnrichAsync(item, linked.Token);
                 run.Count(error is null);
+                metrics.Items.Add(1, new KeyValuePair<string, object?>("result", error is null ? "enriched" : "error"));
                 await lease.SaveCheckpointAsync(run.Checkpoint, stopping);
 
                 var now = time.GetTimestamp();
@@ -83,6 +104,7 @@ public sealed class EnrichmentJobRunner(
         {
             await PublishAsync(job, EnrichmentEventNames.Failed, run.State(EnrichmentStatus.Cancelled), "cancelled", stopping);
             await lease.CompleteAsync(stopping);
+            metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Cancelled));
             JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Cancelled, run.Checkpoint.Enriched, run.Checkpoint.Errors);
             return;
         }
@@ -94,6 +116,7 @@ public sealed class EnrichmentJobRunner(
 
         await PublishAsync(job, EnrichmentEventNames.Completed, run.State(EnrichmentStatus.Completed), null, stopping);
         await lease.CompleteAsync(stopping);
+        metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Completed));
         JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Completed, run.Checkpoint.Enriched, run.Checkpoint.Errors);
     }
 

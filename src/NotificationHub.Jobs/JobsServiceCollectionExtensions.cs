@@ -15,6 +15,8 @@ public static class JobsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<JobMetrics>();
         services.TryAddSingleton<IJobQueue, InMemoryJobQueue>();
         services.TryAddSingleton<IPartEnricher, SimulatedPartEnricher>();
         services.TryAddSingleton<EnrichmentJobRunner>();

@@ -68,6 +68,11 @@ public sealed class JobEndpointTests
         var completed = JsonDocument.Parse(events[^2].Data).RootElement;
         Assert.Equal(jobId, completed.GetProperty("payload").GetProperty("job_id").GetString());
         Assert.Equal(10, completed.GetProperty("state").GetProperty("processed_items").GetInt32());
+
+        // The worker's instruments are exported with the hub's.
+        var metrics = await server.Client.GetStringAsync("metrics").Bounded();
+        Assert.Contains("notificationhub_jobs_ended_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("notificationhub_jobs_items_total{", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
