@@ -11,6 +11,8 @@ namespace NotificationHub.Server.Hubs;
 /// </summary>
 internal sealed class BomPump
 {
+    private static readonly TimeSpan StreamEndSendTimeout = TimeSpan.FromSeconds(5);
+
     private readonly string _connectionId;
     private readonly EnrichmentStream _stream;
     private readonly IHubContext<EnrichmentHub> _hub;
@@ -87,6 +89,10 @@ internal sealed class BomPump
         var client = _hub.Clients.Client(_connectionId);
         string reason = "stopped";
         var ended = false;
+
+        // A send blocked on a client that stopped reading is abandoned when the bus cuts the subscriber off;
+        // SignalR then aborts the connection (a cancelled write does), and the client reconnects and resubscribes.
+        using var send = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stream.CutOffToken);
         try
         {
             try
@@ -95,7 +101,7 @@ internal sealed class BomPump
                 {
                     while (_stream.TryRead(out var busEvent))
                     {
-                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), cancel);
+                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), send.Token);
                         if (_stream.Ended)
                         {
                             reason = StreamEndReasons.ForTerminal(busEvent.EventType);
@@ -105,7 +111,8 @@ internal sealed class BomPump
                     }
                 }
             }
-            catch (SlowConsumerException)
+            catch (Exception ex) when (ex is SlowConsumerException ||
+                (ex is OperationCanceledException && _stream.CutOffToken.IsCancellationRequested && !cancel.IsCancellationRequested))
             {
                 reason = StreamEndReasons.SlowConsumer;
                 ended = true;
@@ -113,7 +120,10 @@ internal sealed class BomPump
 
             if (ended)
             {
-                await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), cancel);
+                // Bounded: a client that does not read is not waited for (the cancelled write aborts its connection).
+                using var end = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                end.CancelAfter(StreamEndSendTimeout);
+                await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), end.Token);
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
