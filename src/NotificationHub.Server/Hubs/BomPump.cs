@@ -19,14 +19,16 @@ internal sealed class BomPump
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Action<BomPump> _onEnded;
+    private readonly Action _abortConnection;
     private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
     private int _started;
     private bool _stopDisposed;
 
     public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, ILogger logger,
-        Action<BomPump> onEnded, CancellationToken connectionAborted)
+        Action<BomPump> onEnded, Action abortConnection, CancellationToken connectionAborted)
     {
+        _abortConnection = abortConnection;
         _connectionId = connectionId;
         _stream = stream;
         _hub = hub;
@@ -70,6 +72,21 @@ internal sealed class BomPump
         DisposeStop();
     }
 
+    private async Task<bool> TrySendEndAsync(IClientProxy client, string reason, CancellationToken cancel)
+    {
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        end.CancelAfter(StreamEndSendTimeout);
+        try
+        {
+            await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), end.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Disposes the token source once, whether the pump ended by itself or was stopped (whichever is last).</summary>
     private void DisposeStop()
     {
@@ -90,8 +107,9 @@ internal sealed class BomPump
         string reason = "stopped";
         var ended = false;
 
-        // A send blocked on a client that stopped reading is abandoned when the bus cuts the subscriber off;
-        // SignalR then aborts the connection (a cancelled write does), and the client reconnects and resubscribes.
+        // A send blocked on a client that stopped reading is abandoned when the bus cuts the subscriber off, and
+        // the connection is aborted: the client reconnects and resubscribes from its last ids.
+        var blocked = false;
         using var send = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stream.CutOffToken);
         try
         {
@@ -116,14 +134,17 @@ internal sealed class BomPump
             {
                 reason = StreamEndReasons.SlowConsumer;
                 ended = true;
+                blocked = ex is OperationCanceledException;
             }
 
-            if (ended)
+            if (blocked)
             {
-                // Bounded: a client that does not read is not waited for (the cancelled write aborts its connection).
-                using var end = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                end.CancelAfter(StreamEndSendTimeout);
-                await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), end.Token);
+                // Its send was stuck: a stream_end would queue behind it, so the connection goes now.
+                _abortConnection();
+            }
+            else if (ended && !await TrySendEndAsync(client, reason, cancel))
+            {
+                _abortConnection(); // a client too slow to take even stream_end
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

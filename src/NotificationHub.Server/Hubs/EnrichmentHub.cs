@@ -89,7 +89,7 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.ConnectionAborted);
+        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.Abort, Context.ConnectionAborted);
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:
