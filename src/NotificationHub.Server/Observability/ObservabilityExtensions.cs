@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using NotificationHub.Bus;
 using OpenTelemetry.Metrics;
 
@@ -16,6 +17,8 @@ public static class ObservabilityExtensions
             .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, NotificationHub.Jobs.JobMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
         services.AddSingleton<TransportMetrics>();
+        services.AddSingleton<HubConnectionMetricsFilter>();
+        services.Configure<HubOptions>(hub => hub.AddFilter<HubConnectionMetricsFilter>());
         return services;
     }
 
