@@ -16,4 +16,7 @@ internal static partial class RedisBusLog
 
     [LoggerMessage(104, LogLevel.Information, "Redis connection to {EndPoint} restored")]
     public static partial void ConnectionRestored(ILogger logger, string endPoint);
+
+    [LoggerMessage(105, LogLevel.Information, "Redis subscriptions restored")]
+    public static partial void SubscriptionsRestored(ILogger logger);
 }

@@ -74,6 +74,56 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         _busOptions = busOptions.Value;
         _names = new RedisBusNames(_options);
         _logger = logger;
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+    }
+
+    /// <inheritdoc />
+    public event EventHandler? LiveDeliveryInterrupted;
+
+    /// <inheritdoc />
+    public event EventHandler? LiveDeliveryRestored;
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            LiveDeliveryInterrupted?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            _ = AnnounceRestoredAsync();
+        }
+    }
+
+    /// <summary>
+    /// The library re-sends every SUBSCRIBE on the new subscription connection before it reports the restore; a
+    /// PING on that same connection is answered after them, so once it is, no message published from then on can
+    /// be missed, and the bus's re-read of the log closes the gap before it.
+    /// </summary>
+    private async Task AnnounceRestoredAsync()
+    {
+        var subscriber = _redis.GetSubscriber();
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                await subscriber.PingAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                RedisBusLog.SubscriptionsRestored(_logger);
+                LiveDeliveryRestored?.Invoke(this, EventArgs.Empty);
+                return;
+            }
+            catch (Exception ex) when (IsUnavailable(ex) || ex is TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+
+        // Dropped again meanwhile: the next ConnectionRestored announces it.
     }
 
     /// <summary>The key and channel names this backend uses.</summary>
@@ -178,6 +228,11 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             return ReplayResult.NotFound;
         }
 
+        if (after == EventLogId.Start)
+        {
+            return await ReadFromStartAsync(bomId, cancellationToken);
+        }
+
         // The log may hold a few more than ReplayLogMaxLength entries (approximate trimming). Reading at most
         // max + 1 entries from the id (inclusive) both bounds the read and enforces the exact length: when the
         // id has max or more entries after it, it is older than the last max entries, as if trimmed.
@@ -206,6 +261,39 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             if (busEvent is null)
             {
                 // A hole in the replay would be silent loss; report the id as not found so the client gets the snapshot.
+                return ReplayResult.NotFound;
+            }
+
+            events.Add(busEvent);
+        }
+
+        return new ReplayResult(true, events);
+    }
+
+    /// <summary>The whole log; not found when it holds more than the replay length (it was trimmed).</summary>
+    private async ValueTask<ReplayResult> ReadFromStartAsync(string bomId, CancellationToken cancellationToken)
+    {
+        var max = _busOptions.ReplayLogMaxLength;
+        StreamEntry[] entries;
+        try
+        {
+            entries = await Db.StreamRangeAsync(_names.LogKey(bomId), "-", "+", max + 1).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("read log", bomId, ex);
+        }
+
+        if (entries.Length > max)
+        {
+            return ReplayResult.NotFound;
+        }
+
+        var events = new List<BusEvent>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (ReadStored(bomId, _names.LogKey(bomId), entry[RedisBusNames.LogEntryField]) is not { } busEvent)
+            {
                 return ReplayResult.NotFound;
             }
 

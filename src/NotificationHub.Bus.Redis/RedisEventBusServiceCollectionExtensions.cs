@@ -47,6 +47,10 @@ public static class RedisEventBusServiceCollectionExtensions
     {
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false;
+
+        // While Redis is down, commands fail at once (publish answers 503 bus_unavailable, readiness turns red)
+        // instead of waiting in the library's backlog until the timeout; the caller retries.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         var multiplexer = ConnectionMultiplexer.Connect(options);
         multiplexer.ConnectionFailed += (_, e) =>
             RedisBusLog.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString(), e.Exception);

@@ -8,10 +8,11 @@ namespace NotificationHub.Bus;
 /// </summary>
 internal sealed class BomTopic
 {
-    public BomTopic(string bomId, string ownerTenantId)
+    public BomTopic(string bomId, string ownerTenantId, EventLogId? floor)
     {
         BomId = bomId;
         OwnerTenantId = ownerTenantId;
+        Floor = floor;
     }
 
     public string BomId { get; }
@@ -26,4 +27,25 @@ internal sealed class BomTopic
     public Task<IAsyncDisposable>? BackendSubscription { get; set; }
 
     public ImmutableArray<LocalSubscription> Subscribers { get; set; } = [];
+
+    /// <summary>Serializes delivery: live messages (one at a time from the backend) and recovery re-reads.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>
+    /// The BOM's latest log id read <em>before</em> the backend subscription was taken (null: no events then).
+    /// Every subscriber's initial read covers the log up to it, so recovery never needs to go further back.
+    /// </summary>
+    public EventLogId? Floor { get; }
+
+    /// <summary>Log id of the last event fanned out (guarded by <see cref="Gate"/>); later duplicates are skipped.</summary>
+    public EventLogId? LastLogId { get; set; }
+
+    /// <summary>
+    /// True from the moment live delivery was interrupted until the log was re-read (guarded by <see cref="Gate"/>).
+    /// Meanwhile live messages wait in <see cref="Pending"/> so nothing overtakes the recovered events.
+    /// </summary>
+    public bool Recovering { get; set; }
+
+    /// <summary>Live messages that arrived while <see cref="Recovering"/> (guarded by <see cref="Gate"/>).</summary>
+    public List<BusEvent> Pending { get; } = [];
 }

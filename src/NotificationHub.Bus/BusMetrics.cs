@@ -21,6 +21,10 @@ public sealed class BusMetrics : IDisposable
         SlowConsumers = _meter.CreateCounter<long>("notificationhub.subscribers.slow_consumer_disconnects", description: "Subscribers cut off because their queue overflowed.");
         Subscriptions = _meter.CreateUpDownCounter<long>("notificationhub.subscriptions", description: "Local subscriptions (watchers of one BOM).");
         Topics = _meter.CreateUpDownCounter<long>("notificationhub.topics", description: "BOMs this node is subscribed to on the backend.");
+        Recovered = _meter.CreateCounter<long>("notificationhub.events.recovered", description: "Events re-read from the replay log after live delivery from the backend was interrupted.");
+        DeliveryLatency = _meter.CreateHistogram<double>("notificationhub.delivery.latency", unit: "ms",
+            description: "From publish (the log id's time) to a transport taking the live event for a subscriber.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000] });
     }
 
     /// <summary>Events published.</summary>
@@ -41,8 +45,19 @@ public sealed class BusMetrics : IDisposable
     /// <summary>Local subscriptions.</summary>
     public UpDownCounter<long> Subscriptions { get; }
 
+    /// <summary>Events recovered from the log after an interruption of live delivery.</summary>
+    public Counter<long> Recovered { get; }
+
+    /// <summary>Publish-to-delivery latency of live events, in ms.</summary>
+    public Histogram<double> DeliveryLatency { get; }
+
     /// <summary>Backend subscriptions.</summary>
     public UpDownCounter<long> Topics { get; }
+
+    /// <summary>Publishes the queue depth (events queued to local subscribers, summed) as an observable gauge.</summary>
+    public void ObserveQueuedEvents(Func<long> queued) =>
+        _meter.CreateObservableGauge("notificationhub.subscriber_queue.events", queued,
+            description: "Events waiting in local subscribers' bounded queues (at most Bus:SubscriberQueueCapacity each).");
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -20,7 +20,8 @@ public sealed partial class EnrichmentEventBus
             return (OpenStreamStatus.NotFound, null);
         }
 
-        var subscription = await JoinAsync(bomId, bom.TenantId, cancellationToken);
+        var floor = bom.Latest is { HasLogId: true } known ? known.LogId : (EventLogId?)null;
+        var subscription = await JoinAsync(bomId, bom.TenantId, floor, cancellationToken);
         try
         {
             bom = await _backend.GetBomAsync(bomId, cancellationToken) ?? bom;
@@ -76,4 +77,15 @@ public sealed partial class EnrichmentEventBus
     }
 
     internal ValueTask ReleaseAsync(LocalSubscription subscription) => LeaveAsync(subscription);
+
+    /// <summary>
+    /// Records the publish-to-delivery latency of a live event a transport takes for writing. Logged events carry
+    /// their publish time in the log id (the backend's clock: Redis's across nodes), so cross-node latency shows.
+    /// </summary>
+    internal void RecordDelivery(BusEvent busEvent)
+    {
+        var published = busEvent.HasLogId ? busEvent.LogId.Milliseconds : busEvent.ReceivedAtMilliseconds;
+        var latency = _time.GetUtcNow().ToUnixTimeMilliseconds() - published;
+        _metrics.DeliveryLatency.Record(latency < 0 ? 0 : latency);
+    }
 }

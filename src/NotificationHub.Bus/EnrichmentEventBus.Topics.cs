@@ -30,7 +30,31 @@ public sealed partial class EnrichmentEventBus
         }
     }
 
-    private async ValueTask<LocalSubscription> JoinAsync(string bomId, string ownerTenantId, CancellationToken cancellationToken)
+    /// <summary>Events queued to local subscribers and not yet taken by their transports (bounded by the queue capacity).</summary>
+    public long QueuedEventCount
+    {
+        get
+        {
+            BomTopic[] topics;
+            lock (_topicsLock)
+            {
+                topics = [.. _topics.Values];
+            }
+
+            long queued = 0;
+            foreach (var topic in topics)
+            {
+                foreach (var subscriber in topic.Subscribers)
+                {
+                    queued += subscriber.Count;
+                }
+            }
+
+            return queued;
+        }
+    }
+
+    private async ValueTask<LocalSubscription> JoinAsync(string bomId, string ownerTenantId, EventLogId? floor, CancellationToken cancellationToken)
     {
         BomTopic topic;
         LocalSubscription subscription;
@@ -38,7 +62,7 @@ public sealed partial class EnrichmentEventBus
         {
             if (!_topics.TryGetValue(bomId, out topic!))
             {
-                topic = new BomTopic(bomId, ownerTenantId);
+                topic = new BomTopic(bomId, ownerTenantId, floor);
                 _topics.Add(bomId, topic);
                 // Started under the lock so every joiner awaits the same subscription; the backend call itself
                 // does not block (it returns a task).
@@ -128,6 +152,41 @@ public sealed partial class EnrichmentEventBus
         {
             Drop(topic.BomId, "tenant is not the BOM's owner");
             return;
+        }
+
+        lock (topic.Gate)
+        {
+            if (topic.Recovering)
+            {
+                // Held back until the log was re-read, so a live event never overtakes a recovered one.
+                if (topic.Pending.Count < _options.SubscriberQueueCapacity)
+                {
+                    topic.Pending.Add(busEvent);
+                }
+                else if (!busEvent.HasLogId)
+                {
+                    Drop(topic.BomId, "live-only message while recovering, too many pending");
+                }
+
+                // A logged event beyond the cap is not lost: the re-read after recovery finds it in the log.
+                return;
+            }
+
+            FanOut(topic, busEvent);
+        }
+    }
+
+    /// <summary>Queues an event to every subscriber of the topic, once: called under <see cref="BomTopic.Gate"/>.</summary>
+    private void FanOut(BomTopic topic, BusEvent busEvent)
+    {
+        if (busEvent.HasLogId)
+        {
+            if (topic.LastLogId is { } last && busEvent.LogId <= last)
+            {
+                return; // already fanned out (live and re-read after an outage overlap)
+            }
+
+            topic.LastLogId = busEvent.LogId;
         }
 
         var delivered = 0;

@@ -30,6 +30,9 @@ public sealed partial class EnrichmentEventBus
         _logger = logger;
         _metrics = metrics;
         _time = time;
+        _metrics.ObserveQueuedEvents(() => QueuedEventCount);
+        _backend.LiveDeliveryInterrupted += OnLiveDeliveryInterrupted;
+        _backend.LiveDeliveryRestored += OnLiveDeliveryRestored;
     }
 
     /// <summary>

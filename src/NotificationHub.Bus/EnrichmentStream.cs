@@ -34,6 +34,12 @@ public sealed class EnrichmentStream : IAsyncDisposable
     /// <summary>True once the terminal event was read: nothing follows.</summary>
     public bool Ended => _ended;
 
+    /// <summary>
+    /// Cancelled when the subscriber is cut off as a slow consumer. Transports pass it to their writes (linked with
+    /// their own tokens): a write blocked on a client that stopped reading is abandoned at once.
+    /// </summary>
+    public CancellationToken CutOffToken => _subscription.CutOffToken;
+
     /// <summary>Takes the next event if one is ready.</summary>
     /// <exception cref="SlowConsumerException">The subscriber was cut off.</exception>
     public bool TryRead([NotNullWhen(true)] out BusEvent? busEvent)
@@ -50,6 +56,12 @@ public sealed class EnrichmentStream : IAsyncDisposable
             return Accept(busEvent);
         }
 
+        if (_subscription.IsCutOff)
+        {
+            // What is still queued is dropped: the client resumes from its last id and gets it from the log.
+            throw new SlowConsumerException();
+        }
+
         while (_subscription.Reader.TryRead(out var live))
         {
             if (live.HasLogId && _lastLogId is { } last && live.LogId <= last)
@@ -58,6 +70,7 @@ public sealed class EnrichmentStream : IAsyncDisposable
             }
 
             busEvent = live;
+            _bus.RecordDelivery(live);
             return Accept(live);
         }
 

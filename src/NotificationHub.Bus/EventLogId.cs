@@ -11,6 +11,11 @@ namespace NotificationHub.Bus;
 /// </summary>
 public readonly record struct EventLogId(long Milliseconds, long Sequence) : IComparable<EventLogId>
 {
+    /// <summary>
+    /// <c>0-0</c>: before every logged event. Reading the log after it gives the whole log (when it was never trimmed).
+    /// </summary>
+    public static EventLogId Start { get; } = new(0, 0);
+
     /// <summary>The id as written on the wire.</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Milliseconds}-{Sequence}");

@@ -21,7 +21,10 @@ public interface IEventBusBackend
     /// <summary>The BOM's owner and latest event, or null when the BOM is unknown.</summary>
     ValueTask<BomInfo?> GetBomAsync(string bomId, CancellationToken cancellationToken);
 
-    /// <summary>Events logged after <paramref name="afterEventId"/>, if the log still holds that id.</summary>
+    /// <summary>
+    /// Events logged after <paramref name="afterEventId"/>, if the log still holds that id. <c>0-0</c>
+    /// (<see cref="EventLogId.Start"/>) reads the whole log.
+    /// </summary>
     ValueTask<ReplayResult> ReadAfterAsync(string bomId, string afterEventId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -30,4 +33,16 @@ public interface IEventBusBackend
     /// whatever a legacy worker PUBLISHes). The returned handle unsubscribes this subscription only.
     /// </summary>
     ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Raised when live delivery to this node's subscriptions was interrupted (Redis: the subscription connection
+    /// dropped): channel messages published from now on may be missed until <see cref="LiveDeliveryRestored"/>.
+    /// </summary>
+    event EventHandler? LiveDeliveryInterrupted;
+
+    /// <summary>
+    /// Raised once live delivery works again (Redis: reconnected, and every channel resubscribed). The bus then
+    /// re-reads the log of each watched BOM after the last event it delivered.
+    /// </summary>
+    event EventHandler? LiveDeliveryRestored;
 }

@@ -6,9 +6,14 @@ namespace NotificationHub.Bus;
 /// One local watcher of one BOM: a bounded queue the topic writes into without blocking. When the queue is full
 /// the watcher is cut off (<see cref="SlowConsumerException"/>) so it can neither slow the others nor grow memory.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The token source has no timer; transports may still hold its token after the subscription is released.")]
 internal sealed class LocalSubscription
 {
     private readonly Channel<BusEvent> _queue;
+
+    // Never disposed (see the suppression): CancelAsync may still be running callbacks after the release.
+    private readonly CancellationTokenSource _cutOff = new();
 
     public LocalSubscription(BomTopic topic, int capacity)
     {
@@ -28,9 +33,21 @@ internal sealed class LocalSubscription
 
     public ChannelReader<BusEvent> Reader => _queue.Reader;
 
+    /// <summary>Events queued now (for the queue-depth gauge).</summary>
+    public int Count => _queue.Reader.Count;
+
+    /// <summary>True once the subscriber was cut off: what is still queued is discarded, not delivered.</summary>
+    public bool IsCutOff => _cutOff.IsCancellationRequested;
+
     /// <summary>
-    /// Queues an event. Returns false only on the write that overflowed the queue, which completes the
-    /// subscription with <see cref="SlowConsumerException"/>; later writes to a closed queue are ignored.
+    /// Cancelled when the subscriber is cut off. A transport links it into its writes, so a write blocked on a
+    /// client that stopped reading is abandoned instead of holding the connection (and its queue) forever.
+    /// </summary>
+    public CancellationToken CutOffToken => _cutOff.Token;
+
+    /// <summary>
+    /// Queues an event. Returns false only on the write that overflowed the queue, which cuts the subscriber off;
+    /// later writes to a closed queue are ignored.
     /// </summary>
     public bool TryDeliver(BusEvent busEvent)
     {
@@ -39,7 +56,20 @@ internal sealed class LocalSubscription
             return true;
         }
 
-        return !_queue.Writer.TryComplete(new SlowConsumerException());
+        return !CutOff();
+    }
+
+    /// <summary>Cuts the subscriber off; true when this call did it (false when it was already closed).</summary>
+    public bool CutOff()
+    {
+        if (!_queue.Writer.TryComplete(new SlowConsumerException()))
+        {
+            return false;
+        }
+
+        // Callbacks (the transport's blocked write) run on the thread pool, never on the dispatching thread.
+        _ = _cutOff.CancelAsync();
+        return true;
     }
 
     public void Complete() => _queue.Writer.TryComplete();

@@ -21,6 +21,22 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>Never raised: in-process delivery cannot be interrupted.</remarks>
+    public event EventHandler? LiveDeliveryInterrupted
+    {
+        add { }
+        remove { }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Never raised.</remarks>
+    public event EventHandler? LiveDeliveryRestored
+    {
+        add { }
+        remove { }
+    }
+
+    /// <inheritdoc />
     public ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         var bom = _boms.GetOrAdd(pending.BomId, static _ => new InMemoryBom());
@@ -96,7 +112,7 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
         lock (bom.Gate)
         {
             ExpireIfDue(bom);
-            var found = false;
+            var found = after == EventLogId.Start;
             var events = new List<BusEvent>();
             foreach (var busEvent in bom.Log)
             {

@@ -11,20 +11,24 @@ namespace NotificationHub.Server.Hubs;
 /// </summary>
 internal sealed class BomPump
 {
+    private static readonly TimeSpan StreamEndSendTimeout = TimeSpan.FromSeconds(5);
+
     private readonly string _connectionId;
     private readonly EnrichmentStream _stream;
     private readonly IHubContext<EnrichmentHub> _hub;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Action<BomPump> _onEnded;
+    private readonly Action _abortConnection;
     private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
     private int _started;
     private bool _stopDisposed;
 
     public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, ILogger logger,
-        Action<BomPump> onEnded, CancellationToken connectionAborted)
+        Action<BomPump> onEnded, Action abortConnection, CancellationToken connectionAborted)
     {
+        _abortConnection = abortConnection;
         _connectionId = connectionId;
         _stream = stream;
         _hub = hub;
@@ -68,6 +72,21 @@ internal sealed class BomPump
         DisposeStop();
     }
 
+    private async Task<bool> TrySendEndAsync(IClientProxy client, string reason, CancellationToken cancel)
+    {
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        end.CancelAfter(StreamEndSendTimeout);
+        try
+        {
+            await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), end.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Disposes the token source once, whether the pump ended by itself or was stopped (whichever is last).</summary>
     private void DisposeStop()
     {
@@ -87,6 +106,11 @@ internal sealed class BomPump
         var client = _hub.Clients.Client(_connectionId);
         string reason = "stopped";
         var ended = false;
+
+        // A send blocked on a client that stopped reading is abandoned when the bus cuts the subscriber off, and
+        // the connection is aborted: the client reconnects and resubscribes from its last ids.
+        var blocked = false;
+        using var send = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stream.CutOffToken);
         try
         {
             try
@@ -95,7 +119,7 @@ internal sealed class BomPump
                 {
                     while (_stream.TryRead(out var busEvent))
                     {
-                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), cancel);
+                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), send.Token);
                         if (_stream.Ended)
                         {
                             reason = StreamEndReasons.ForTerminal(busEvent.EventType);
@@ -105,15 +129,22 @@ internal sealed class BomPump
                     }
                 }
             }
-            catch (SlowConsumerException)
+            catch (Exception ex) when (ex is SlowConsumerException ||
+                (ex is OperationCanceledException && _stream.CutOffToken.IsCancellationRequested && !cancel.IsCancellationRequested))
             {
                 reason = StreamEndReasons.SlowConsumer;
                 ended = true;
+                blocked = ex is OperationCanceledException;
             }
 
-            if (ended)
+            if (blocked)
             {
-                await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), cancel);
+                // Its send was stuck: a stream_end would queue behind it, so the connection goes now.
+                _abortConnection();
+            }
+            else if (ended && !await TrySendEndAsync(client, reason, cancel))
+            {
+                _abortConnection(); // a client too slow to take even stream_end
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

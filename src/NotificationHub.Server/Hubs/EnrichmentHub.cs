@@ -31,6 +31,9 @@ public sealed class EnrichmentHub(
     /// <summary>The error of an unknown BOM and of another tenant's BOM alike.</summary>
     public const string BomNotFoundMessage = "BOM not found";
 
+    /// <summary>The error while the event bus (Redis) cannot be reached: retry later.</summary>
+    public const string BusUnavailableMessage = "The event bus is unavailable; retry shortly.";
+
     /// <summary>The SignalR group of a BOM's watchers (membership only: delivery never goes through groups).</summary>
     public static string GroupName(string bomId) => "bom:" + bomId;
 
@@ -66,7 +69,17 @@ public sealed class EnrichmentHub(
             throw Refuse(bomId, CapMessage(cap));
         }
 
-        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, Context.ConnectionAborted);
+        OpenStreamStatus status;
+        EnrichmentStream? stream;
+        try
+        {
+            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, Context.ConnectionAborted);
+        }
+        catch (BusUnavailableException)
+        {
+            throw Refuse(bomId, BusUnavailableMessage);
+        }
+
         switch (status)
         {
             case OpenStreamStatus.NotFound:
@@ -76,7 +89,7 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.ConnectionAborted);
+        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.Abort, Context.ConnectionAborted);
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:

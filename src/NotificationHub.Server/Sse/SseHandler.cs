@@ -51,7 +51,19 @@ public sealed class SseHandler(
             ? header
             : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;
 
-        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        OpenStreamStatus status;
+        EnrichmentStream? stream;
+        try
+        {
+            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        }
+        catch (BusUnavailableException)
+        {
+            // Redis is down: EventSource retries after its retry interval, by then perhaps on a healthy node.
+            await RefuseAsync(http, ApiProblems.BusUnavailable(), bomId);
+            return;
+        }
+
         if (status == OpenStreamStatus.NotFound)
         {
             await RefuseAsync(http, ApiProblems.BomNotFound(), bomId);
@@ -86,12 +98,17 @@ public sealed class SseHandler(
             var untilExpiry = (http.User.GetExpiry() ?? DateTimeOffset.MaxValue) - time.GetUtcNow();
             using var expiry = new CancellationTokenSource(
                 untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry > MaxStreamLifetime ? MaxStreamLifetime : untilExpiry, time);
-            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token, host.ApplicationStopping);
+            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token, host.ApplicationStopping, stream.CutOffToken);
 
             string? reason;
             try
             {
                 reason = await PumpAsync(stream, writer, lifetime.Token);
+            }
+            catch (OperationCanceledException) when (stream.CutOffToken.IsCancellationRequested && !cancel.IsCancellationRequested)
+            {
+                // Cut off while a write was blocked on a client that does not read.
+                reason = StreamEndReasons.SlowConsumer;
             }
             catch (OperationCanceledException) when (host.ApplicationStopping.IsCancellationRequested && !cancel.IsCancellationRequested)
             {
@@ -111,11 +128,9 @@ public sealed class SseHandler(
                 reason = StreamEndReasons.SlowConsumer;
             }
 
-            if (reason is not null)
+            if (reason is not null && !await TryEndAsync(http, writer, bomId, reason))
             {
-                WriteJsonEvent(writer, EnrichmentEventNames.StreamEnd,
-                    new StreamEndEvent { BomId = bomId, Reason = reason }, EnrichmentJsonContext.Default.StreamEndEvent);
-                await writer.FlushAsync(cancel);
+                reason += ", stream_end not written: connection aborted";
             }
 
             SseLog.Ended(logger, bomId, reason ?? "client disconnected");
@@ -123,6 +138,29 @@ public sealed class SseHandler(
         finally
         {
             metrics.OpenConnections.Add(-1, transportTag);
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>stream_end</c>, waiting at most <see cref="SseOptions.StreamEndWriteTimeout"/> for the client to take
+    /// it; a client that does not read (a slow consumer, or anyone at shutdown) is then disconnected, so neither
+    /// its connection nor its buffered bytes outlive the stream. False when it had to be aborted.
+    /// </summary>
+    private async Task<bool> TryEndAsync(HttpContext http, System.IO.Pipelines.PipeWriter writer, string bomId, string reason)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(sseOptions.Value.StreamEndWriteTimeout);
+        try
+        {
+            WriteJsonEvent(writer, EnrichmentEventNames.StreamEnd,
+                new StreamEndEvent { BomId = bomId, Reason = reason }, EnrichmentJsonContext.Default.StreamEndEvent);
+            var flushed = await writer.FlushAsync(timeout.Token);
+            return !flushed.IsCanceled;
+        }
+        catch (OperationCanceledException)
+        {
+            http.Abort();
+            return false;
         }
     }
 

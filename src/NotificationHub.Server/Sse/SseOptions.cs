@@ -15,4 +15,11 @@ public sealed class SseOptions
     /// <summary>The <c>retry:</c> sent first: how long EventSource waits before reconnecting.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long the final <c>stream_end</c> may wait for a client to read before the connection is aborted: bounds
+    /// what a client that stopped reading costs after it was cut off as a slow consumer, or at shutdown.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan StreamEndWriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -13,7 +13,7 @@ namespace NotificationHub.Tests.Infrastructure;
 public sealed class RedisServerFixture : IAsyncLifetime
 {
     // test.sh installs Debian's redis-server there; elsewhere the one on PATH is used.
-    private static readonly string ServerPath = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+    internal static readonly string ServerPath = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private Process? _process;
@@ -56,7 +56,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
 
-            if (await WaitForPingAsync(port))
+            if (await WaitForPingAsync(_process, port))
             {
                 ConnectionString = $"127.0.0.1:{port}";
                 break;
@@ -93,10 +93,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    private async Task<bool> WaitForPingAsync(int port)
+    /// <summary>Waits until the server of <paramref name="process"/> answers PING on <paramref name="port"/>.</summary>
+    internal static async Task<bool> WaitForPingAsync(Process process, int port)
     {
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < StartTimeout && _process is { HasExited: false })
+        while (deadline.Elapsed < StartTimeout && !process.HasExited)
         {
             try
             {
@@ -146,7 +147,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _process = null;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using NotificationHub.Bus;
+using NotificationHub.Contracts;
+using NotificationHub.Server.Hubs;
+using NotificationHub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace NotificationHub.Tests.Hardening;
+
+/// <summary>
+/// A client that stops reading (a socket with a tiny receive buffer that reads nothing) is cut off as a slow
+/// consumer once its bounded queue overflows, while a fast client of the same BOM gets every event, and the events
+/// queued on the node never exceed the queues' bound.
+/// </summary>
+public sealed class SlowConsumerTests
+{
+    private const int QueueCapacity = 4;
+
+    // Big events fill the kernel's socket buffers and Kestrel's response buffer after a few dozen.
+    private static readonly JsonElement BigPayload = JsonSerializer.SerializeToElement(new { blob = new string('x', 200_000) });
+
+    private static Task<HubServer> StartAsync() => HubServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["Bus:SubscriberQueueCapacity"] = QueueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Bus:MaxEventBytes"] = "1048576",
+        ["Sse:StreamEndWriteTimeout"] = "00:00:00.200",
+    });
+
+    private static Task<BusEvent> PublishBigAsync(HubServer server, string bomId, int step) =>
+        server.Bus.PublishAsync(bomId, new PublishEventRequest
+        {
+            EventType = EnrichmentEventNames.Progress,
+            TenantId = "acme",
+            State = new EnrichmentProgressState { TotalItems = 1000, ProcessedItems = step, EnrichedItems = step },
+            Payload = BigPayload,
+        }).AsTask().WaitAsync(TestTimeouts.Default);
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TestTimeouts.Default;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Publishes big events one at a time, each only after <paramref name="readFast"/> got the previous one (so the
+    /// fast client never lags), until the stalled subscriber is gone from the bus. Returns the published ids.
+    /// </summary>
+    private static async Task<List<string>> PublishUntilCutOffAsync(HubServer server, string bomId, Func<Task<string?>> readFast)
+    {
+        var ids = new List<string>();
+        long maxQueued = 0;
+        for (var step = 1; server.Bus.LocalSubscriptionCount > 1; step++)
+        {
+            Assert.True(step <= 400, $"The stalled client was never cut off (queued {server.Bus.QueuedEventCount}, max {maxQueued}).");
+            var published = await PublishBigAsync(server, bomId, step);
+            ids.Add(published.EventId);
+            maxQueued = Math.Max(maxQueued, server.Bus.QueuedEventCount);
+            Assert.Equal(published.EventId, await readFast());
+        }
+
+        // Bounded memory: the stalled client held at most its queue, the fast one at most the event in flight.
+        Assert.InRange(maxQueued, 1, QueueCapacity + 1);
+        return ids;
+    }
+
+    [Fact]
+    public async Task Sse_client_that_stops_reading_is_cut_off_and_a_fast_one_gets_every_event()
+    {
+        await using var server = await StartAsync();
+        const string bom = "bom-slow-sse";
+        var started = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started);
+        var token = server.Token("acme");
+
+        await using var fast = await server.OpenStreamAsync(bom, token);
+        Assert.Equal(EnrichmentEventNames.Connected, (await fast.ReadEventAsync())!.Event);
+        Assert.Equal(started.EventId, (await fast.ReadEventAsync())!.Id);
+        await using var stalled = await StalledClients.OpenSseAsync(server.BaseAddress, bom, token);
+        await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 2, "the stalled stream subscribed");
+
+        var ids = await PublishUntilCutOffAsync(server, bom, async () => (await fast.ReadEventAsync())!.Id);
+
+        var completed = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Completed, processed: 3);
+        ids.Add(completed.EventId);
+        var rest = await fast.ReadToEndAsync();
+        Assert.Equal([completed.EventId, null], rest.Select(e => e.Id));
+        Assert.Equal("completed", JsonDocument.Parse(rest[^1].Data).RootElement.GetProperty("reason").GetString());
+
+        // The stalled client's connection was closed by the server: what it can still read ends, and it never
+        // received more than a prefix of the events (no stream_end fits behind a full buffer).
+        var stalledText = await stalled.ReadUntilClosedAsync();
+        Assert.StartsWith("HTTP/1.1 200", stalledText, StringComparison.Ordinal);
+        Assert.DoesNotContain(completed.EventId, stalledText, StringComparison.Ordinal);
+        await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 0, "every subscription was released");
+
+        var metrics = await server.Client.GetStringAsync("metrics").Bounded();
+        Assert.Matches("(?m)^notificationhub_subscribers_slow_consumer_disconnects_total(\\{[^}]*\\})? [1-9]", metrics);
+    }
+
+    [Fact]
+    public async Task SignalR_connection_that_stops_reading_is_disconnected_and_a_fast_one_gets_every_event()
+    {
+        await using var server = await StartAsync();
+        const string bom = "bom-slow-hub";
+        var started = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started);
+        var token = server.Token("acme");
+        var hubUrl = new Uri(server.BaseAddress, "hubs/enrichment");
+
+        await using var fast = await HubClient.ConnectAsync(hubUrl, token);
+        await fast.SubscribeAsync(bom);
+        Assert.Equal(started.EventId, (await fast.NextAsync()).Id);
+        await using var stalled = await StalledClients.OpenHubAsync(server.BaseAddress, bom, token);
+        Assert.Equal(2, server.Bus.LocalSubscriptionCount);
+
+        var ids = await PublishUntilCutOffAsync(server, bom, async () => (await fast.NextAsync()).Id);
+
+        var completed = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Completed, processed: 3);
+        var rest = await fast.ReadUntilStreamEndAsync();
+        Assert.Equal([completed.EventId, null], rest.Select(e => e.Id));
+
+        // The hub aborted the stalled connection (its blocked send was cancelled): the socket ends, the registry forgets it.
+        var stalledText = await stalled.ReadUntilClosedAsync();
+        Assert.DoesNotContain(completed.EventId, stalledText, StringComparison.Ordinal);
+        var registry = server.Services.GetRequiredService<HubSubscriptionRegistry>();
+        await WaitUntilAsync(() => registry.ConnectionCount == 1, "the stalled connection was released");
+        Assert.True(fast.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+        Assert.NotEmpty(ids);
+    }
+}
