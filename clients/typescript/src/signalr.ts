@@ -61,6 +61,9 @@ export class EnrichmentHubClient {
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private opening: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Bumped by start() and stop(): work begun for an earlier session is dropped quietly. */
+  private session = 0;
 
   constructor(private readonly options: HubClientOptions) {
     this.logger = createLogger('[SignalR]', options.debug ?? clientDefaults.debug, options.logSink);
@@ -94,7 +97,7 @@ export class EnrichmentHubClient {
     });
     this.connection.onclose((error) => {
       this.quality.closed();
-      if (this.stopped) return;
+      if (this.stopped || this.stopping) return;
       this.logger.warn('Connection closed', { error: error?.message });
       this.failures = Math.max(this.failures, 1);
       this.scheduleOpen();
@@ -163,16 +166,24 @@ export class EnrichmentHubClient {
     if (!this.stopped) return this.opening ?? Promise.resolve();
     this.stopped = false;
     this.failures = 0;
-    return this.open();
+    this.session++;
+    return this.open(this.session);
   }
 
   /** Stops the connection and every poller. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.session++;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     for (const watch of this.watches.values()) watch.poller.stop();
-    await this.connection.stop();
+    const stopping = this.connection.stop();
+    this.stopping = stopping;
+    try {
+      await stopping;
+    } finally {
+      if (this.stopping === stopping) this.stopping = null;
+    }
     this.quality.closed();
     this.setStatus('disconnected');
   }
@@ -193,20 +204,25 @@ export class EnrichmentHubClient {
     for (const listener of this.statusListeners) listener(status);
   }
 
-  private open(): Promise<void> {
+  private open(session: number): Promise<void> {
+    const current = () => !this.stopped && session === this.session;
     const opening = (async () => {
+      // A start right after a stop (React StrictMode runs effects twice) waits for the stop to finish.
+      if (this.stopping) await this.stopping.catch(() => undefined);
+      // Already connected or connecting (a retry scheduled by a connection that was since restarted): nothing to do.
+      if (!current() || this.connection.state !== HubConnectionState.Disconnected) return;
       this.setStatus(this.quality.snapshot().reconnects === 0 && this.failures === 0 ? 'connecting' : 'reconnecting');
       try {
         await this.connection.start();
       } catch (error) {
-        if (this.stopped) return;
+        if (!current()) return;
         this.failures++;
         this.logger.warn('Could not connect', { failures: this.failures, error: String(error) });
         this.scheduleOpen();
         return;
       }
-      if (this.stopped) {
-        await this.connection.stop();
+      if (!current()) {
+        if (this.stopped) await this.connection.stop();
         return;
       }
       this.failures = 0;
@@ -235,9 +251,10 @@ export class EnrichmentHubClient {
     }
     const delay = backoffDelay(Math.max(0, this.failures - 1), this.options.backoff ?? defaultBackoff);
     this.setStatus(this.failures >= max ? 'polling' : 'reconnecting');
+    const session = this.session;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.open();
+      void this.open(session);
     }, delay);
   }
 

@@ -2,7 +2,11 @@
 import { renderHook, waitFor as waitForHook } from '@testing-library/react';
 import { describe, expect, inject, it } from 'vitest';
 import { createEnrichmentApi } from '../../src/api.js';
+import { EventSource } from 'eventsource';
+import { useEnrichmentSSE } from '../../src/react/useEnrichmentSSE.js';
+import { useEnrichmentSignalR } from '../../src/react/useEnrichmentSignalR.js';
 import { useEnrichmentWatch } from '../../src/react/useEnrichmentWatch.js';
+import type { EventSourceConstructor } from '../../src/sse.js';
 import { mintToken } from '../support/tokens.js';
 import { lineItems, uniqueBomId } from '../support/wait.js';
 
@@ -27,6 +31,36 @@ describe('useEnrichmentWatch against the real hub', () => {
       });
       expect(result.current.connectionStatus).toBe('connected');
       expect(completed.sort()).toEqual([...boms].sort());
+    } finally {
+      unmount();
+    }
+  });
+});
+
+describe('the single-BOM hooks against the real server, in StrictMode (effects run twice)', () => {
+  it.each(['sse', 'signalr'] as const)('%s: auto-connects, follows the run, ends closed', async (transport) => {
+    const tenant = uniqueBomId('t');
+    const token = mintToken(tenant);
+    const bomId = uniqueBomId(`hook-${transport}`);
+    await createEnrichmentApi(baseUrl, () => token).start(bomId, lineItems(25));
+    const warnings: string[] = [];
+    const options = {
+      baseUrl,
+      getToken: () => token,
+      debug: false,
+      logSink: { debug: () => {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) },
+      eventSource: EventSource as unknown as EventSourceConstructor,
+    };
+    const { result, unmount } = renderHook(
+      () => (transport === 'sse' ? useEnrichmentSSE(bomId, options) : useEnrichmentSignalR(bomId, options)),
+      { reactStrictMode: true },
+    );
+    try {
+      await waitForHook(() => expect(result.current.connectionStatus).toBe('closed'), { timeout: 15_000, interval: 20 });
+      expect(result.current).toMatchObject({ isComplete: true, isProcessing: false, progressPercent: 100, error: null });
+      expect(result.current.progress).toMatchObject({ total_items: 25, processed_items: 25 });
+      // The double mount neither fails a connection attempt nor leaves a retry behind.
+      expect(warnings).toEqual([]);
     } finally {
       unmount();
     }
