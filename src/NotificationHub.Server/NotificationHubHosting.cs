@@ -2,6 +2,7 @@ using NotificationHub.Bus;
 using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
+using NotificationHub.Server.Hosting;
 using NotificationHub.Server.Http;
 using NotificationHub.Jobs;
 using NotificationHub.Server.Hubs;
@@ -37,6 +38,7 @@ public static class NotificationHubHosting
             options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddProblemDetails();
+        services.AddGracefulShutdown();
         services.AddHubCors();
         services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();

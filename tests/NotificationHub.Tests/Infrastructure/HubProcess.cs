@@ -98,6 +98,25 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>Kills the node outright (SIGKILL).</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>Asks the node to stop (SIGTERM, as an orchestrator does); it drains and exits by itself.</summary>
+    public void Terminate()
+    {
+        // Process.Kill sends SIGKILL on Unix; kill(1) sends the polite signal.
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("Could not run kill.");
+        kill.WaitForExit(5000);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits until the process has exited (bounded by <paramref name="timeout"/>); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
