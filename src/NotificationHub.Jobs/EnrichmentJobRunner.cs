@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -7,14 +8,19 @@ namespace NotificationHub.Jobs;
 
 /// <summary>
 /// Runs one job (whose <c>enrichment.started</c> <see cref="PublishStartedAsync">was published when it was accepted</see>):
-/// a <c>progress</c> per item (coalesced when items finish faster than
-/// <see cref="JobOptions.MinProgressInterval"/>; the final state is always published), then
-/// <c>enrichment.completed</c>, or <c>enrichment.failed</c> (status <c>cancelled</c> on cancel).
+/// a <c>progress</c> per item (coalesced when items finish faster than <see cref="JobOptions.MinProgressInterval"/>;
+/// the final state is always published), then <c>enrichment.completed</c>, or <c>enrichment.failed</c> with status
+/// <c>cancelled</c> on cancel.
 /// </summary>
+/// <remarks>
+/// Each item's counts are checkpointed in the queue before its progress is published: a worker that takes the job
+/// over resumes after the last checkpointed item, so no item is counted twice, skipped, or published twice.
+/// </remarks>
 public sealed class EnrichmentJobRunner(
     EnrichmentEventBus bus,
     IPartEnricher enricher,
     IOptions<JobOptions> options,
+    JobMetrics metrics,
     TimeProvider time,
     ILogger<EnrichmentJobRunner> logger)
 {
@@ -23,93 +29,137 @@ public sealed class EnrichmentJobRunner(
     /// worker picks it up: a client that connects right after starting a re-enrichment must see the new run, not
     /// the previous run's terminal event.
     /// </summary>
-    public Task PublishStartedAsync(EnrichmentJob job, CancellationToken cancellationToken) =>
-        bus.PublishAsync(job.BomId, new PublishEventRequest
+    public Task PublishStartedAsync(EnrichmentJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return bus.PublishAsync(job.BomId, new PublishEventRequest
         {
             EventType = EnrichmentEventNames.Started,
             TenantId = job.TenantId,
             State = new EnrichmentProgressState { Status = EnrichmentStatus.Enriching, TotalItems = job.Items.Count },
             Payload = JobPayload(job),
         }, cancellationToken).AsTask();
+    }
 
-    private static System.Text.Json.JsonElement JobPayload(EnrichmentJob job) =>
-        System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["job_id"] = job.JobId });
-
-    /// <summary>Runs <paramref name="job"/> to its end.</summary>
-    public async Task RunAsync(EnrichmentJob job, CancellationToken cancellation)
+    /// <summary>
+    /// Runs the leased job to its terminal event and completes the lease. Returns without completing it when
+    /// <paramref name="stopping"/> fires (the caller gives the job back) or when another worker took it over.
+    /// </summary>
+    public async Task RunAsync(IJobLease lease, CancellationToken stopping)
     {
-        var total = job.Items.Count;
-        int enriched = 0, errors = 0;
-        var startedAt = time.GetTimestamp();
-        var lastPublished = long.MinValue;
-        var payload = JobPayload(job);
-        JobsLog.Started(logger, job.JobId, job.BomId, total);
-
-        EnrichmentProgressState State(string status, CurrentItem? current = null)
+        ArgumentNullException.ThrowIfNull(lease);
+        var job = lease.Job;
+        var run = new JobRun(job, lease.Checkpoint, time);
+        if (lease.IsTakeover && await AlreadyEndedAsync(job, stopping))
         {
-            var processed = enriched + errors;
-            double? eta = processed == 0 ? null
-                : Math.Round(time.GetElapsedTime(startedAt).TotalSeconds / processed * (total - processed), 1);
-            return new EnrichmentProgressState
-            {
-                Status = status,
-                TotalItems = total,
-                ProcessedItems = processed,
-                EnrichedItems = enriched,
-                ErrorItems = errors,
-                PercentComplete = total == 0 ? 100 : Math.Round(100.0 * processed / total, 2),
-                CurrentItem = current,
-                EstimatedTimeRemaining = eta,
-            };
-        }
-
-        Task Publish(string eventType, EnrichmentProgressState state, string? error = null) =>
-            bus.PublishAsync(job.BomId, new PublishEventRequest
-            {
-                EventType = eventType,
-                TenantId = job.TenantId,
-                State = state,
-                Payload = payload,
-                Error = error,
-            }, CancellationToken.None).AsTask();
-
-        try
-        {
-            for (var i = 0; i < total; i++)
-            {
-                var item = job.Items[i];
-                var error = await enricher.EnrichAsync(item, cancellation);
-                if (error is null)
-                {
-                    enriched++;
-                }
-                else
-                {
-                    errors++;
-                }
-
-                var now = time.GetTimestamp();
-                var last = i == total - 1;
-                if (last || lastPublished == long.MinValue || time.GetElapsedTime(lastPublished, now) >= options.Value.MinProgressInterval)
-                {
-                    lastPublished = now;
-                    await Publish(EnrichmentEventNames.Progress, State(EnrichmentStatus.Enriching, new CurrentItem
-                    {
-                        Mpn = item.Mpn,
-                        Status = error is null ? "enriched" : "error",
-                        Message = error,
-                    }));
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            await Publish(EnrichmentEventNames.Failed, State(EnrichmentStatus.Cancelled), "cancelled");
-            JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Cancelled, enriched, errors);
+            // The previous worker published the terminal event and died before completing the lease.
+            await lease.CompleteAsync(stopping);
             return;
         }
 
-        await Publish(EnrichmentEventNames.Completed, State(EnrichmentStatus.Completed));
-        JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Completed, enriched, errors);
+        JobsLog.Started(logger, job.JobId, job.BomId, job.Items.Count, lease.Checkpoint.Processed);
+        if (lease.IsTakeover)
+        {
+            metrics.TakenOver.Add(1);
+        }
+
+        metrics.Running.Add(1);
+        try
+        {
+            await RunItemsAsync(lease, run, stopping);
+        }
+        finally
+        {
+            metrics.Running.Add(-1);
+        }
     }
+
+    private async Task RunItemsAsync(IJobLease lease, JobRun run, CancellationToken stopping)
+    {
+        var job = lease.Job;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.CancellationRequested);
+        try
+        {
+            var lastPublished = long.MinValue;
+            for (var i = run.Checkpoint.Processed; i < job.Items.Count; i++)
+            {
+                linked.Token.ThrowIfCancellationRequested();
+                var item = job.Items[i];
+                var error = await enricher.EnrichAsync(item, linked.Token);
+                run.Count(error is null);
+                metrics.Items.Add(1, new KeyValuePair<string, object?>("result", error is null ? "enriched" : "error"));
+                await lease.SaveCheckpointAsync(run.Checkpoint, stopping);
+
+                var now = time.GetTimestamp();
+                if (run.Checkpoint.Processed == job.Items.Count || lastPublished == long.MinValue
+                    || time.GetElapsedTime(lastPublished, now) >= options.Value.MinProgressInterval)
+                {
+                    lastPublished = now;
+                    var current = new CurrentItem { Mpn = item.Mpn, Status = error is null ? "enriched" : "error", Message = error };
+                    await PublishAsync(job, EnrichmentEventNames.Progress, run.State(EnrichmentStatus.Enriching, current), null, stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lease.CancellationRequested.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            await PublishAsync(job, EnrichmentEventNames.Failed, run.State(EnrichmentStatus.Cancelled), "cancelled", stopping);
+            await lease.CompleteAsync(stopping);
+            metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Cancelled));
+            JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Cancelled, run.Checkpoint.Enriched, run.Checkpoint.Errors);
+            return;
+        }
+        catch (JobLeaseLostException)
+        {
+            JobsLog.LeaseLost(logger, job.JobId, job.BomId);
+            return;
+        }
+
+        await PublishAsync(job, EnrichmentEventNames.Completed, run.State(EnrichmentStatus.Completed), null, stopping);
+        await lease.CompleteAsync(stopping);
+        metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Completed));
+        JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Completed, run.Checkpoint.Enriched, run.Checkpoint.Errors);
+    }
+
+    private async Task<bool> AlreadyEndedAsync(EnrichmentJob job, CancellationToken cancellationToken)
+    {
+        var latest = (await bus.GetBomForTenantAsync(job.BomId, job.TenantId, cancellationToken))?.Latest;
+        if (latest is not { IsTerminal: true })
+        {
+            return false;
+        }
+
+        var payload = latest.ToEnvelope().Payload;
+        return payload is { ValueKind: JsonValueKind.Object } p
+            && p.TryGetProperty("job_id", out var id) && id.ValueEquals(job.JobId);
+    }
+
+    // A Redis outage must not lose the run: keep trying until the bus is back or the worker stops (then the job is
+    // given back and resumed from its checkpoint).
+    private async Task PublishAsync(EnrichmentJob job, string eventType, EnrichmentProgressState state, string? error, CancellationToken stopping)
+    {
+        var request = new PublishEventRequest
+        {
+            EventType = eventType,
+            TenantId = job.TenantId,
+            State = state,
+            Payload = JobPayload(job),
+            Error = error,
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await bus.PublishAsync(job.BomId, request, stopping);
+                return;
+            }
+            catch (BusUnavailableException ex)
+            {
+                JobsLog.PublishRetry(logger, job.JobId, eventType, attempt, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), time, stopping);
+            }
+        }
+    }
+
+    private static JsonElement JobPayload(EnrichmentJob job) =>
+        JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["job_id"] = job.JobId });
 }

@@ -8,6 +8,12 @@ public sealed class JobOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Worker";
 
+    /// <summary>
+    /// Runs jobs in this process. On by default, so the server alone gives a working Re-Enrich; hub nodes of a
+    /// scaled-out deployment turn it off and leave the jobs to <c>NotificationHub.Worker</c> processes.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Simulated time to enrich one item.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ItemLatency { get; set; } = TimeSpan.FromMilliseconds(200);

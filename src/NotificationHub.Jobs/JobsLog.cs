@@ -5,12 +5,21 @@ namespace NotificationHub.Jobs;
 /// <summary>Log messages of the worker.</summary>
 internal static partial class JobsLog
 {
-    [LoggerMessage(400, LogLevel.Information, "Job {JobId} of BOM {BomId} started: {Items} items")]
-    public static partial void Started(ILogger logger, string jobId, string bomId, int items);
+    [LoggerMessage(400, LogLevel.Information, "Job {JobId} of BOM {BomId} running: {Items} items, resuming after {Processed}")]
+    public static partial void Started(ILogger logger, string jobId, string bomId, int items, int processed);
 
     [LoggerMessage(401, LogLevel.Information, "Job {JobId} of BOM {BomId} ended: {Status}, {Enriched} enriched, {Errors} errors")]
     public static partial void Ended(ILogger logger, string jobId, string bomId, string status, int enriched, int errors);
 
-    [LoggerMessage(402, LogLevel.Error, "Job {JobId} of BOM {BomId} crashed")]
+    [LoggerMessage(402, LogLevel.Error, "Job {JobId} of BOM {BomId} crashed; it is given back to the queue")]
     public static partial void Crashed(ILogger logger, string jobId, string bomId, Exception exception);
+
+    [LoggerMessage(403, LogLevel.Warning, "Job {JobId} of BOM {BomId} was taken over by another worker; this one stops")]
+    public static partial void LeaseLost(ILogger logger, string jobId, string bomId);
+
+    [LoggerMessage(404, LogLevel.Warning, "Job {JobId}: publishing {EventType} failed (attempt {Attempt}), retrying")]
+    public static partial void PublishRetry(ILogger logger, string jobId, string eventType, int attempt, Exception exception);
+
+    [LoggerMessage(405, LogLevel.Warning, "The job queue is unavailable; the worker retries")]
+    public static partial void QueueUnavailable(ILogger logger, Exception exception);
 }

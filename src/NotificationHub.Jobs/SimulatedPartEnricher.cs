@@ -16,7 +16,14 @@ public sealed class SimulatedPartEnricher(IOptions<JobOptions> options, TimeProv
             await Task.Delay(options.Value.ItemLatency, time, cancellationToken);
         }
 
-        return Fnv1a(item.Mpn) / (double)uint.MaxValue < options.Value.ErrorRate ? $"No supplier data for {item.Mpn}" : null;
+        return Fails(item.Mpn, options.Value.ErrorRate) ? $"No supplier data for {item.Mpn}" : null;
+    }
+
+    /// <summary>True when the simulator fails <paramref name="mpn"/> at <paramref name="errorRate"/> (the same in every process and run).</summary>
+    public static bool Fails(string mpn, double errorRate)
+    {
+        ArgumentNullException.ThrowIfNull(mpn);
+        return Fnv1a(mpn) / (double)uint.MaxValue < errorRate;
     }
 
     // Stable across processes and runs (string.GetHashCode is randomized per process).

@@ -5,6 +5,7 @@ using NotificationHub.Server.Auth;
 using NotificationHub.Server.Hosting;
 using NotificationHub.Server.Http;
 using NotificationHub.Jobs;
+using NotificationHub.Jobs.Redis;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Server.Jobs;
 using NotificationHub.Server.Observability;
@@ -45,7 +46,8 @@ public static class NotificationHubHosting
         services.AddEnrichmentEventBus();
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
-        services.AddEnrichmentJobs(); // the embedded worker: `dotnet run` alone gives a working Re-Enrich
+        services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
+        services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         services.AddEnrichmentHub(builder.Configuration);

@@ -59,41 +59,37 @@ public static class JobEndpoints
             return ApiProblems.BomNotFound();
         }
 
-        var items = request?.Items ?? queue.GetLastItems(bom_id);
-        var max = jobOptions.Value.MaxItemsPerJob;
-        if (items is null || items.Count == 0)
-        {
-            return ApiProblems.InvalidJob("No items: send { \"items\": [ { \"mpn\": ... } ] } (or re-enrich a BOM enriched before).");
-        }
-
-        if (items.Count > max)
-        {
-            return ApiProblems.InvalidJob($"{items.Count} items; at most {max} per job.");
-        }
-
-        if (items.FirstOrDefault(i => !LineItem.IsValidMpn(i.Mpn)) is { } bad)
-        {
-            return ApiProblems.InvalidJob($"Malformed MPN '{ApiProblems.ForLog(bad.Mpn ?? "")}': 1 to 64 characters from [A-Za-z0-9 ._/+#-].");
-        }
-
-        var job = new EnrichmentJob(Guid.NewGuid().ToString("N"), bom_id, tenantId, items);
-        var started = queue.TryStart(job);
-        if (!started.Started)
-        {
-            return ApiProblems.JobAlreadyRunning(started.JobId);
-        }
-
         try
         {
-            await runner.PublishStartedAsync(job, http.RequestAborted);
+            var items = request?.Items ?? await queue.GetLastItemsAsync(bom_id, http.RequestAborted);
+            var max = jobOptions.Value.MaxItemsPerJob;
+            if (items is null || items.Count == 0)
+            {
+                return ApiProblems.InvalidJob("No items: send { \"items\": [ { \"mpn\": ... } ] } (or re-enrich a BOM enriched before).");
+            }
+
+            if (items.Count > max)
+            {
+                return ApiProblems.InvalidJob($"{items.Count} items; at most {max} per job.");
+            }
+
+            if (items.FirstOrDefault(i => !LineItem.IsValidMpn(i.Mpn)) is { } bad)
+            {
+                return ApiProblems.InvalidJob($"Malformed MPN '{ApiProblems.ForLog(bad.Mpn ?? "")}': 1 to 64 characters from [A-Za-z0-9 ._/+#-].");
+            }
+
+            var job = new EnrichmentJob(Guid.NewGuid().ToString("N"), bom_id, tenantId, items);
+
+            // started is published while the BOM is reserved and before any worker can see the job.
+            var result = await queue.EnqueueAsync(job, ct => new ValueTask(runner.PublishStartedAsync(job, ct)), http.RequestAborted);
+            return result.Enqueued
+                ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = job.JobId, BomId = bom_id })
+                : ApiProblems.JobAlreadyRunning(result.ActiveJobId);
         }
-        catch (BusUnavailableException)
+        catch (Exception ex) when (ex is BusUnavailableException or JobQueueUnavailableException)
         {
-            queue.TryCancel(bom_id, out _);
             return ApiProblems.BusUnavailable();
         }
-
-        return TypedResults.Accepted((string?)null, new JobAccepted { JobId = job.JobId, BomId = bom_id });
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> CancelAsync(
@@ -110,8 +106,15 @@ public static class JobEndpoints
             return ApiProblems.BomNotFound();
         }
 
-        return queue.TryCancel(bom_id, out var jobId)
-            ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = jobId!, BomId = bom_id })
-            : ApiProblems.NoRunningJob();
+        try
+        {
+            return await queue.CancelAsync(bom_id, http.RequestAborted) is { } jobId
+                ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = jobId, BomId = bom_id })
+                : ApiProblems.NoRunningJob();
+        }
+        catch (JobQueueUnavailableException)
+        {
+            return ApiProblems.BusUnavailable();
+        }
     }
 }

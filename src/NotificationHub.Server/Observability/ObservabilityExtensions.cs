@@ -14,7 +14,7 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddHubObservability(this IServiceCollection services)
     {
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, NotificationHub.Jobs.JobMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
         services.AddSingleton<TransportMetrics>();
         services.AddSingleton<HubConnectionMetricsFilter>();

@@ -33,28 +33,20 @@ public sealed class HubProcess : IAsyncDisposable
     public static async Task<HubProcess> StartAsync(IDictionary<string, string?> settings)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", "NotificationHub.Server.dll")
+        var environment = new Dictionary<string, string?>
         {
-            WorkingDirectory = AppContext.BaseDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Auth:SigningKey"] = HubServer.SigningKey,
+            ["Auth:ClockSkew"] = "00:00:00",
+            ["Logging:LogLevel:Default"] = "Warning",
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Auth__SigningKey"] = HubServer.SigningKey;
-        start.Environment["Auth__ClockSkew"] = "00:00:00";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
         {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server process.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = DotnetProcess.Start("NotificationHub.Server.dll", environment);
 
         var tokens = new TokenIssuer(Options.Create(new AuthOptions { SigningKey = HubServer.SigningKey }));
         var node = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"), tokens);

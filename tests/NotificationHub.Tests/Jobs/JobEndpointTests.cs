@@ -68,6 +68,39 @@ public sealed class JobEndpointTests
         var completed = JsonDocument.Parse(events[^2].Data).RootElement;
         Assert.Equal(jobId, completed.GetProperty("payload").GetProperty("job_id").GetString());
         Assert.Equal(10, completed.GetProperty("state").GetProperty("processed_items").GetInt32());
+
+        // The worker's instruments are exported with the hub's.
+        var metrics = await server.Client.GetStringAsync("metrics").Bounded();
+        Assert.Contains("notificationhub_jobs_ended_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("notificationhub_jobs_items_total{", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_run_the_status_endpoint_and_a_late_subscriber_get_its_final_state()
+    {
+        await using var server = await HubServer.StartAsync(FastWorker);
+        var token = server.Token("acme");
+        var bom = $"bom-late-{Guid.NewGuid():N}";
+        Assert.True(await server.Bus.ClaimAsync(bom, "acme"));
+        await using (var sse = await server.OpenStreamAsync(bom, token))
+        {
+            using var start = await PostAsync(server, $"api/enrichment/{bom}/start", token, Items(8));
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+            await sse.ReadUntilAsync("stream_end");
+        }
+
+        using var status = await server.Client.GetAsync($"api/enrichment/status/{bom}?token={token}").Bounded();
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        var state = await status.Content.ReadFromJsonAsync<JsonElement>().Bounded();
+        Assert.Equal("completed", state.GetProperty("status").GetString());
+        Assert.Equal(8, state.GetProperty("processed_items").GetInt32());
+        Assert.Equal(100, state.GetProperty("percent_complete").GetDouble());
+
+        // A subscriber arriving after the end gets the final state and the end, not a replay of the run.
+        await using var late = await server.OpenStreamAsync(bom, token);
+        var events = await late.ReadToEndAsync();
+        Assert.Equal(["connected", "enrichment.completed", "stream_end"], events.Select(e => e.Event));
+        Assert.Equal(status.Headers.GetValues("Last-Event-ID").Single(), events[1].Id);
     }
 
     [Fact]
