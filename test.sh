@@ -13,6 +13,9 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null 2>&1 || { echo "Installing redis-server"; apt_install redis-server; }
+# The TypeScript client's end-to-end tests drive Debian's chromium through playwright-core.
+command -v chromium >/dev/null 2>&1 || { echo "Installing chromium"; apt_install chromium; }
+command -v npm >/dev/null 2>&1 || { echo "Installing nodejs and npm"; apt_install nodejs npm; }
 # The packaged redis service is not needed: the tests start their own servers on free loopback ports.
 
 if [ -f docker-compose.yml ]; then
@@ -24,7 +27,28 @@ fi
 results="artifacts/test-results"
 rm -rf "$results"
 status=0
-dotnet test NotificationHub.sln -c Release --logger "trx" --results-directory "$results" || status=$?
 
-python3 scripts/summarize-trx.py "$results" || true
+# Install the TypeScript client's packages first: the server's build then finds node_modules and only builds the demo
+# page bundle (wwwroot/) that the server serves and the browser tests open.
+ts_dir="clients/typescript"
+(cd "$ts_dir" && npm ci --no-audit --no-fund --loglevel=error)
+
+dotnet test NotificationHub.sln -c Release --logger "trx" --results-directory "$results" || status=$?
+dotnet_summary=$(python3 scripts/summarize-trx.py "$results" || echo "0 passed, 1 failed, 0 skipped")
+echo ".NET: $dotnet_summary"
+
+# TypeScript: type check, unit (jsdom), functional (against the built server dll) and e2e (chromium). Each part runs
+# even when an earlier one failed; a part that fails without a report (the type check) counts as one failed test.
+ts_results="$PWD/$results"
+unreported_failures=0
+(cd "$ts_dir" && npm run --silent typecheck) || { echo "TypeScript type check failed"; unreported_failures=$((unreported_failures + 1)); }
+for project in unit functional e2e; do
+  report="$ts_results/ts-$project.json"
+  if ! (cd "$ts_dir" && npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$report"); then
+    status=1
+    [ -s "$report" ] || unreported_failures=$((unreported_failures + 1))
+  fi
+done
+[ "$unreported_failures" -eq 0 ] || status=1
+python3 scripts/summarize-vitest.py "$ts_results" "$unreported_failures" "$dotnet_summary"
 exit $status

@@ -2,6 +2,8 @@ using NotificationHub.Bus;
 using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
+using NotificationHub.Server.Demo;
+using NotificationHub.Server.Dev;
 using NotificationHub.Server.Hosting;
 using NotificationHub.Server.Http;
 using NotificationHub.Jobs;
@@ -59,6 +61,7 @@ public static class NotificationHubHosting
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDemoPage();
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -69,6 +72,11 @@ public static class NotificationHubHosting
         app.MapEnrichmentPublishing();
         app.MapEnrichmentStatus();
         app.MapEnrichmentJobs();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevToken(); // the demo page's local token; the route does not exist elsewhere (404)
+        }
+
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
         app.MapHubMetrics();

@@ -61,6 +61,15 @@ public static class ApiProblems
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
 
+    /// <summary>400: a dev token request with a malformed tenant, subject or lifetime (Development only).</summary>
+    public static ProblemHttpResult InvalidDevTokenRequest(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "invalid_dev_token_request", "Invalid dev token request", detail);
+
+    /// <summary>503: dev tokens need <c>Auth:SigningKey</c> (Development with only <c>Auth:Authority</c>).</summary>
+    public static ProblemHttpResult DevTokensUnavailable() =>
+        Create(StatusCodes.Status503ServiceUnavailable, "dev_tokens_unavailable", "Dev tokens unavailable",
+            "Minting local tokens needs Auth:SigningKey.");
+
     /// <summary>A caller-supplied value made safe for a log line: truncated, control characters replaced.</summary>
     public static string ForLog(string value)
     {

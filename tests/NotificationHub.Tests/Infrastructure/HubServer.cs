@@ -43,9 +43,17 @@ public sealed class HubServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a server; <paramref name="settings"/> override configuration keys (e.g. <c>Sse:KeepAliveInterval</c>).</summary>
-    public static async Task<HubServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="environmentName">The host environment (Production unless a test needs Development-only endpoints).</param>
+    /// <param name="contentRootPath">The content root (default: the current directory).</param>
+    public static async Task<HubServer> StartAsync(
+        IDictionary<string, string?>? settings = null, string? environmentName = null, string? contentRootPath = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = environmentName ?? Environments.Production,
+            ContentRootPath = contentRootPath,
+        });
         var config = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",

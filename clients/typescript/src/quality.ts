@@ -1,0 +1,72 @@
+import type { ConnectionQuality } from './state.js';
+
+/** Measures connection quality for one client. `now` is injectable for tests. */
+export class ConnectionQualityMeter {
+  private reconnects = 0;
+  private connectedMs = 0;
+  private connectedSince: number | null = null;
+  private lastEventAt: number | null = null;
+  private eventsReceived = 0;
+  private everConnected = false;
+  private pollingFallback = false;
+  private readonly listeners = new Set<(quality: ConnectionQuality) => void>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A connection opened. */
+  opened(): void {
+    if (this.connectedSince !== null) return;
+    if (this.everConnected) this.reconnects++;
+    this.everConnected = true;
+    this.pollingFallback = false;
+    this.connectedSince = this.now();
+    this.notify();
+  }
+
+  /** The connection closed or broke. */
+  closed(): void {
+    if (this.connectedSince === null) return;
+    this.connectedMs += this.now() - this.connectedSince;
+    this.connectedSince = null;
+    this.notify();
+  }
+
+  /** An event arrived. */
+  event(): void {
+    this.eventsReceived++;
+    this.lastEventAt = this.now();
+    this.notify();
+  }
+
+  /** The client fell back to polling. */
+  polling(): void {
+    this.pollingFallback = true;
+    this.notify();
+  }
+
+  /** The figures now. */
+  snapshot(): ConnectionQuality {
+    const now = this.now();
+    return {
+      reconnects: this.reconnects,
+      connectedMs: this.connectedMs + (this.connectedSince === null ? 0 : now - this.connectedSince),
+      connectedSince: this.connectedSince,
+      lastEventAt: this.lastEventAt,
+      msSinceLastEvent: this.lastEventAt === null ? null : now - this.lastEventAt,
+      eventsReceived: this.eventsReceived,
+      pollingFallback: this.pollingFallback,
+    };
+  }
+
+  /** Listens to changes; returns the unsubscribe function. */
+  subscribe(listener: (quality: ConnectionQuality) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(): void {
+    if (this.listeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.listeners) listener(snapshot);
+  }
+}
