@@ -61,6 +61,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     private readonly EventBusOptions _busOptions;
     private readonly RedisBusNames _names;
     private readonly ILogger _logger;
+    private int _failures;
 
     /// <summary>Creates the backend over a connection (shared with anything else on the node that uses Redis).</summary>
     public RedisEventBusBackend(
@@ -88,6 +89,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
+            Interlocked.Increment(ref _failures);
             LiveDeliveryInterrupted?.Invoke(this, EventArgs.Empty);
         }
     }
@@ -108,7 +110,10 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     private async Task AnnounceRestoredAsync()
     {
         var subscriber = _redis.GetSubscriber();
-        for (var attempt = 0; attempt < 50; attempt++)
+        var failures = Volatile.Read(ref _failures);
+
+        // Until it works, unless the connection fails again meanwhile (its own restore announces it then).
+        while (Volatile.Read(ref _failures) == failures)
         {
             try
             {
@@ -121,9 +126,11 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200));
             }
+            catch (ObjectDisposedException)
+            {
+                return; // the node is shutting down
+            }
         }
-
-        // Dropped again meanwhile: the next ConnectionRestored announces it.
     }
 
     /// <summary>The key and channel names this backend uses.</summary>

@@ -46,6 +46,9 @@ internal sealed class BomTopic
     /// </summary>
     public bool Recovering { get; set; }
 
-    /// <summary>Live messages that arrived while <see cref="Recovering"/> (guarded by <see cref="Gate"/>).</summary>
+    /// <summary>Live messages that arrived while <see cref="Recovering"/>, up to a bound (guarded by <see cref="Gate"/>).</summary>
     public List<BusEvent> Pending { get; } = [];
+
+    /// <summary>Logged events arrived beyond <see cref="Pending"/>'s bound: the log must be read again (guarded by <see cref="Gate"/>).</summary>
+    public bool PendingOverflowed { get; set; }
 }

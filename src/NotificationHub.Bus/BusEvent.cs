@@ -18,14 +18,7 @@ public sealed class BusEvent
         Json = json;
         HasLogId = EventLogId.TryParse(eventId, out var logId);
         LogId = logId;
-        ReceivedAtMilliseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
-
-    /// <summary>
-    /// When this node created the event (Unix ms): the publish-time stand-in for the latency of live-only events,
-    /// which carry no log id.
-    /// </summary>
-    public long ReceivedAtMilliseconds { get; }
 
     /// <summary>The envelope's <c>event_id</c>, the SSE <c>id:</c>.</summary>
     public string EventId { get; }

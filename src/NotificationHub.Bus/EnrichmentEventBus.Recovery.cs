@@ -126,6 +126,14 @@ public sealed partial class EnrichmentEventBus
                 }
 
                 topic.Pending.Clear();
+                if (topic.PendingOverflowed && replay.Found)
+                {
+                    // More live events came than were held: the ones let go are in the log after what was fanned out.
+                    topic.PendingOverflowed = false;
+                    continue;
+                }
+
+                topic.PendingOverflowed = false;
                 topic.Recovering = false;
                 return;
             }

@@ -80,12 +80,17 @@ public sealed partial class EnrichmentEventBus
 
     /// <summary>
     /// Records the publish-to-delivery latency of a live event a transport takes for writing. Logged events carry
-    /// their publish time in the log id (the backend's clock: Redis's across nodes), so cross-node latency shows.
+    /// their publish time in the log id (the backend's clock: Redis's across nodes), so cross-node latency shows;
+    /// live-only legacy messages carry no trustworthy time and are not recorded.
     /// </summary>
     internal void RecordDelivery(BusEvent busEvent)
     {
-        var published = busEvent.HasLogId ? busEvent.LogId.Milliseconds : busEvent.ReceivedAtMilliseconds;
-        var latency = _time.GetUtcNow().ToUnixTimeMilliseconds() - published;
+        if (!busEvent.HasLogId)
+        {
+            return;
+        }
+
+        var latency = _time.GetUtcNow().ToUnixTimeMilliseconds() - busEvent.LogId.Milliseconds;
         _metrics.DeliveryLatency.Record(latency < 0 ? 0 : latency);
     }
 }

@@ -163,12 +163,15 @@ public sealed partial class EnrichmentEventBus
                 {
                     topic.Pending.Add(busEvent);
                 }
-                else if (!busEvent.HasLogId)
+                else if (busEvent.HasLogId)
+                {
+                    topic.PendingOverflowed = true; // not lost: recovery reads the log once more
+                }
+                else
                 {
                     Drop(topic.BomId, "live-only message while recovering, too many pending");
                 }
 
-                // A logged event beyond the cap is not lost: the re-read after recovery finds it in the log.
                 return;
             }
 

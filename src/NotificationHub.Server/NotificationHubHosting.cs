@@ -4,6 +4,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Demo;
 using NotificationHub.Server.Dev;
+using NotificationHub.Server.Hosting;
 using NotificationHub.Server.Http;
 using NotificationHub.Jobs;
 using NotificationHub.Jobs.Redis;
@@ -40,6 +41,7 @@ public static class NotificationHubHosting
             options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddProblemDetails();
+        services.AddGracefulShutdown();
         services.AddHubCors();
         services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();

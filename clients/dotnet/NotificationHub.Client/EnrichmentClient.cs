@@ -165,7 +165,35 @@ public sealed class EnrichmentClient : IAsyncDisposable
     {
         if (message.BomId is { } bomId && _watches.TryGetValue(bomId, out var watch))
         {
+            if (message.IsStreamEnd && message.AsStreamEnd()?.Reason is not (StreamEndReasons.Completed or StreamEndReasons.Failed))
+            {
+                // Cut off as a slow consumer (or the server ended the stream for another reason that is not the
+                // run's end): the watch goes on, resubscribed from its last id, as an SSE watch reconnects.
+                _ = ResubscribeAsync(watch);
+                return;
+            }
+
             watch.Receive(message);
+        }
+    }
+
+    private async Task ResubscribeAsync(BomWatch watch)
+    {
+        if (_connection is not { State: HubConnectionState.Connected } connection)
+        {
+            return; // reconnecting: OnReconnectedAsync resubscribes every watch
+        }
+
+        try
+        {
+            await SubscribeAsync(connection, watch, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is EnrichmentClientException or HubException or InvalidOperationException or IOException)
+        {
+            if (_connection is { State: HubConnectionState.Connected })
+            {
+                watch.Fail(new EnrichmentClientException($"Resubscribing to BOM '{watch.BomId}' failed: {ex.Message}", ex));
+            }
         }
     }
 

@@ -5,9 +5,10 @@ namespace NotificationHub.Server.Observability;
 
 /// <summary>
 /// Readiness: with Redis configured, the node is ready only while Redis answers (a load balancer then stops
-/// sending new clients to a node that cannot subscribe). The embedded bus is always ready.
+/// sending new clients to a node that cannot subscribe) and its watched BOMs are not waiting to be recovered from the
+/// replay log after an interruption. The embedded bus is always ready.
 /// </summary>
-public sealed class BusReadinessCheck(IServiceProvider services) : IHealthCheck
+public sealed class BusReadinessCheck(IServiceProvider services, NotificationHub.Bus.EnrichmentEventBus bus) : IHealthCheck
 {
     /// <summary>Tag of the checks that /health/ready runs.</summary>
     public const string ReadyTag = "ready";
@@ -19,6 +20,11 @@ public sealed class BusReadinessCheck(IServiceProvider services) : IHealthCheck
         if (redis is null)
         {
             return HealthCheckResult.Healthy("Embedded in-memory bus.");
+        }
+
+        if (!bus.IsLiveDeliveryHealthy)
+        {
+            return HealthCheckResult.Unhealthy("Live delivery from Redis was interrupted; recovering watched BOMs from the replay log.");
         }
 
         try

@@ -233,6 +233,22 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resuming_from_the_start_of_the_log_replays_all_of_it()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        var logged = new List<BusEvent> { await PublishAsync(bus, bomId, EnrichmentEventNames.Started) };
+        logged.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1));
+
+        var stream = await OpenAsync(bus, bomId, EventLogId.Start.ToString());
+        Assert.True(stream.Recovered);
+        logged.Add(await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20));
+
+        var received = await ReadToEndAsync(stream);
+        Assert.Equal(logged.Select(e => e.EventId), received.Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task Resuming_from_the_terminal_event_says_already_ended()
     {
         var bus = CreateBus();

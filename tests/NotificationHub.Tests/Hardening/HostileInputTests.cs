@@ -151,5 +151,7 @@ public sealed class HostileInputTests(RedisServerFixture redis)
         Assert.Equal(ids.Skip(1), rest.Where(e => e.Id is not null).Select(e => e.Id));
         Assert.Equal(["progress", "enrichment.completed", "stream_end"], rest.Select(e => e.Event));
         Assert.Equal(46, streamCases.Length + publishCases.Length + busCases.Length);
+        var metrics = await server.Client.GetStringAsync("metrics").Bounded();
+        Assert.Matches("(?m)^notificationhub_events_dropped_total(\\{[^}]*\\})? [1-9]", metrics);
     }
 }

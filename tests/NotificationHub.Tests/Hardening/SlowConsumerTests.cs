@@ -129,4 +129,46 @@ public sealed class SlowConsumerTests
         Assert.True(fast.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
         Assert.NotEmpty(ids);
     }
+
+    [Fact]
+    public async Task The_dotnet_client_over_signalr_resumes_after_being_cut_off_and_ends_with_every_event()
+    {
+        // A queue of one and a burst published faster than any connection can send: the watch is cut off (maybe
+        // more than once) and resubscribes from its last id each time.
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bus:SubscriberQueueCapacity"] = "1" });
+        const string bom = "bom-slow-client";
+        var ids = new List<string> { (await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started)).EventId };
+        await using var client = new NotificationHub.Client.EnrichmentClient(new NotificationHub.Client.EnrichmentClientOptions
+        {
+            BaseAddress = server.BaseAddress,
+            TokenProvider = _ => ValueTask.FromResult(server.Token("acme")),
+        });
+        await using var events = client.WatchAsync(bom).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync().AsTask().Bounded());
+        Assert.Equal(EnrichmentEventNames.Connected, events.Current.Event);
+        Assert.True(await events.MoveNextAsync().AsTask().Bounded());
+        Assert.Equal(ids[0], events.Current.Id);
+
+        for (var step = 1; step <= 200; step++)
+        {
+            ids.Add((await server.Bus.PublishAsync(bom, new PublishEventRequest
+            {
+                EventType = EnrichmentEventNames.Progress,
+                TenantId = "acme",
+                State = new EnrichmentProgressState { TotalItems = 200, ProcessedItems = step, EnrichedItems = step },
+            })).EventId);
+        }
+
+        ids.Add((await server.PublishAsync(bom, "acme", EnrichmentEventNames.Completed, processed: 3)).EventId);
+        var rest = new List<NotificationHub.Client.EnrichmentEventMessage>();
+        while (await events.MoveNextAsync().AsTask().Bounded())
+        {
+            rest.Add(events.Current);
+        }
+
+        Assert.True(rest.Any(e => e.Event == EnrichmentEventNames.Connected), "The watch was never cut off.");
+        Assert.Equal(ids.Skip(1), rest.Where(e => e.Id is not null).Select(e => e.Id));
+        Assert.Equal("completed", rest[^1].AsStreamEnd()!.Reason);
+        Assert.Single(rest, e => e.IsStreamEnd);
+    }
 }

@@ -29,7 +29,11 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>A client for this node.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>Starts a node with <paramref name="settings"/> (configuration keys, e.g. <c>Redis:ConnectionString</c>) and waits until it is live.</summary>
+    /// <summary>Starts a node with <paramref name="settings"/> (configuration keys, e.g. <c>Redis:ConnectionString</c>) and waits until it is ready.</summary>
+    /// <remarks>
+    /// Ready, not just live: with Redis, a node refuses streams (503 <c>bus_unavailable</c>) until its connection is up,
+    /// exactly as a load balancer would keep clients away from it until then.
+    /// </remarks>
     public static async Task<HubProcess> StartAsync(IDictionary<string, string?> settings)
     {
         var port = FreePort();
@@ -60,8 +64,8 @@ public sealed class HubProcess : IAsyncDisposable
 
             try
             {
-                using var live = await node.Client.GetAsync("health/live").WaitAsync(TimeSpan.FromSeconds(2));
-                if (live.StatusCode == HttpStatusCode.OK)
+                using var ready = await node.Client.GetAsync("health/ready").WaitAsync(TimeSpan.FromSeconds(2));
+                if (ready.StatusCode == HttpStatusCode.OK)
                 {
                     return node;
                 }
@@ -74,7 +78,7 @@ public sealed class HubProcess : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 await node.DisposeAsync();
-                throw new TimeoutException("The server process did not become live within 30 s.");
+                throw new TimeoutException("The server process did not become ready within 30 s.");
             }
 
             await Task.Delay(100);
@@ -89,6 +93,25 @@ public sealed class HubProcess : IAsyncDisposable
 
     /// <summary>Kills the node outright (SIGKILL).</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Asks the node to stop (SIGTERM, as an orchestrator does); it drains and exits by itself.</summary>
+    public void Terminate()
+    {
+        // Process.Kill sends SIGKILL on Unix; kill(1) sends the polite signal.
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("Could not run kill.");
+        kill.WaitForExit(5000);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits until the process has exited (bounded by <paramref name="timeout"/>); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
 
     private static int FreePort()
     {

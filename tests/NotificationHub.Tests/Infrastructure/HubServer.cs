@@ -72,7 +72,20 @@ public sealed class HubServer : IAsyncDisposable
         app.MapNotificationHub();
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HubServer(app, new Uri(address + "/"));
+        var server = new HubServer(app, new Uri(address + "/"));
+
+        // With Redis, commands fail fast until the connection is up (as a load balancer sees: not ready): wait for it.
+        var deadline = DateTime.UtcNow + TestTimeouts.Default;
+        while (true)
+        {
+            using var ready = await server.Client.GetAsync("health/ready").WaitAsync(TestTimeouts.Default);
+            if (ready.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+            {
+                return server; // tests of a Redis that is down on purpose start an unready server
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>A user token of <paramref name="tenantId"/>.</summary>

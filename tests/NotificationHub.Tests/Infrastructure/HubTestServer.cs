@@ -63,7 +63,23 @@ public sealed class HubTestServer : IAsyncDisposable
         app.MapNotificationHub();
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HubTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+        var server = new HubTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+
+        // With Redis, commands fail fast until the connection is up (as a load balancer sees: not ready): wait for it.
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var ready = await http.GetAsync("health/ready").WaitAsync(TimeSpan.FromSeconds(10));
+            if (ready.IsSuccessStatusCode)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return server;
     }
 
     public string MintToken(string tenant, TimeSpan? lifetime = null) =>
