@@ -18,9 +18,9 @@ public sealed class BackplaneTests(RedisServerFixture redis)
     public async Task With_the_backplane_on_each_client_gets_each_event_once()
     {
         var settings = new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString };
-        await using var nodeA = await HubTestServer.StartAsync(settings);
-        await using var nodeB = await HubTestServer.StartAsync(settings);
-        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(nodeA.App.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
+        await using var nodeA = await HubServer.StartAsync(settings);
+        await using var nodeB = await HubServer.StartAsync(settings);
+        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(nodeA.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
 
         var bom = $"bom-scaled-{Guid.NewGuid():N}";
         var marker = $"bom-marker-{Guid.NewGuid():N}";
@@ -32,9 +32,9 @@ public sealed class BackplaneTests(RedisServerFixture redis)
         }
 
         // Two clients on node A and one on node B, all in the BOM's group (which spans both nodes through Redis).
-        await using var a1 = await HubClient.ConnectAsync(nodeA, nodeA.MintToken(tenant));
-        await using var a2 = await HubClient.ConnectAsync(nodeA, nodeA.MintToken(tenant), messagePack: true);
-        await using var b1 = await HubClient.ConnectAsync(nodeB, nodeB.MintToken(tenant));
+        await using var a1 = await HubClient.ConnectAsync(nodeA, nodeA.Token(tenant));
+        await using var a2 = await HubClient.ConnectAsync(nodeA, nodeA.Token(tenant), messagePack: true);
+        await using var b1 = await HubClient.ConnectAsync(nodeB, nodeB.Token(tenant));
         foreach (var client in new[] { a1, a2, b1 })
         {
             await client.SubscribeAsync(bom);
@@ -42,9 +42,9 @@ public sealed class BackplaneTests(RedisServerFixture redis)
 
         var ids = new List<string?>
         {
-            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Started),
-            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1),
-            await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3),
+            (await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Started)).EventId,
+            (await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1)).EventId,
+            (await nodeA.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3)).EventId,
         };
 
         foreach (var client in new[] { a1, a2 })
@@ -55,7 +55,7 @@ public sealed class BackplaneTests(RedisServerFixture redis)
             await client.SubscribeAsync(marker);
         }
 
-        var markerId = await nodeA.PublishAsync(marker, tenant, EnrichmentEventNames.Started);
+        var markerId = (await nodeA.PublishAsync(marker, tenant, EnrichmentEventNames.Started)).EventId;
         foreach (var client in new[] { a1, a2 })
         {
             var next = await client.NextAsync();
@@ -64,7 +64,7 @@ public sealed class BackplaneTests(RedisServerFixture redis)
 
         // Node B's client gets the run through node B's own subscription to the shared Redis bus: exactly once.
         await b1.SubscribeAsync(marker);
-        var bMarker = await nodeB.PublishAsync(marker, tenant, EnrichmentEventNames.Started);
+        var bMarker = (await nodeB.PublishAsync(marker, tenant, EnrichmentEventNames.Started)).EventId;
         var bReceived = new List<WireEvent>();
         while (await b1.NextAsync() is var next && next.BomId != marker)
         {

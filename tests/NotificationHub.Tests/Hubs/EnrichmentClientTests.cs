@@ -17,12 +17,12 @@ public sealed class EnrichmentClientTests
             retryContext.PreviousRetryCount < 50 ? TimeSpan.FromMilliseconds(50) : null;
     }
 
-    private static EnrichmentClient CreateClient(HubTestServer server, string tenant, EnrichmentTransport transport,
+    private static EnrichmentClient CreateClient(HubServer server, string tenant, EnrichmentTransport transport,
         EnrichmentHubProtocol protocol = EnrichmentHubProtocol.Json, bool stateful = true) =>
         new(new EnrichmentClientOptions
         {
             BaseAddress = server.BaseAddress,
-            TokenProvider = _ => ValueTask.FromResult(server.MintToken(tenant)),
+            TokenProvider = _ => ValueTask.FromResult(server.Token(tenant)),
             Transport = transport,
             Protocol = protocol,
             ReconnectPolicy = new ImmediateRetry(),
@@ -59,7 +59,7 @@ public sealed class EnrichmentClientTests
     [InlineData(EnrichmentTransport.Sse, EnrichmentHubProtocol.Json)]
     public async Task Watching_a_bom_gives_connected_the_events_and_stream_end(EnrichmentTransport transport, EnrichmentHubProtocol protocol)
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string bom = "bom-client", tenant = "t";
         await server.ClaimAsync(bom, tenant);
         await using var client = CreateClient(server, tenant, transport, protocol);
@@ -71,10 +71,10 @@ public sealed class EnrichmentClientTests
 
         var ids = new List<string?>
         {
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3),
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3)).EventId,
         };
         var rest = await ReadToEndAsync(events);
 
@@ -87,7 +87,7 @@ public sealed class EnrichmentClientTests
     [Fact]
     public async Task One_client_watches_several_boms()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string tenant = "t";
         await server.ClaimAsync("bom-x", tenant);
         await server.ClaimAsync("bom-y", tenant);
@@ -99,10 +99,10 @@ public sealed class EnrichmentClientTests
 
         var xIds = new List<string?>();
         var yIds = new List<string?>();
-        xIds.Add(await server.PublishAsync("bom-x", tenant, EnrichmentEventNames.Started));
-        yIds.Add(await server.PublishAsync("bom-y", tenant, EnrichmentEventNames.Started));
-        xIds.Add(await server.PublishAsync("bom-x", tenant, EnrichmentEventNames.Completed, 3));
-        yIds.Add(await server.PublishAsync("bom-y", tenant, EnrichmentEventNames.Failed, 1));
+        xIds.Add((await server.PublishAsync("bom-x", tenant, EnrichmentEventNames.Started)).EventId);
+        yIds.Add((await server.PublishAsync("bom-y", tenant, EnrichmentEventNames.Started)).EventId);
+        xIds.Add((await server.PublishAsync("bom-x", tenant, EnrichmentEventNames.Completed, 3)).EventId);
+        yIds.Add((await server.PublishAsync("bom-y", tenant, EnrichmentEventNames.Failed, 1)).EventId);
 
         Assert.Equal([.. xIds, null], (await ReadToEndAsync(x)).Select(e => e.Id));
         var yEvents = await ReadToEndAsync(y);
@@ -113,7 +113,7 @@ public sealed class EnrichmentClientTests
     [Fact]
     public async Task Refusals_surface_as_EnrichmentClientException()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         await server.ClaimAsync("bom-other", "other");
         await using var client = CreateClient(server, "t", EnrichmentTransport.SignalR);
         var error = await Assert.ThrowsAsync<EnrichmentClientException>(async () =>
@@ -131,7 +131,7 @@ public sealed class EnrichmentClientTests
     public async Task After_the_connection_drops_the_watch_goes_on_without_gap_or_duplicate(bool stateful)
     {
         var tracker = new ConnectionTracker();
-        await using var server = await HubTestServer.StartAsync(configure: builder =>
+        await using var server = await HubServer.StartAsync(configure: builder =>
             builder.Services.Configure<HubOptions>(options => options.AddFilter(tracker)));
         const string bom = "bom-reconnect", tenant = "t";
         await server.ClaimAsync(bom, tenant);
@@ -147,8 +147,8 @@ public sealed class EnrichmentClientTests
 
         var ids = new List<string?>
         {
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1),
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1)).EventId,
         };
         var before = await TakeAsync(events, 2);
         Assert.Equal(ids, before.Select(e => e.Id));
@@ -156,7 +156,7 @@ public sealed class EnrichmentClientTests
         var firstConnection = client.ConnectionId!;
         tracker.Drop(firstConnection); // the TCP connection dies, as on a network failure
         // Published while the client is away or reconnecting.
-        ids.Add(await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2));
+        ids.Add((await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2)).EventId);
         if (!stateful)
         {
             // A new connection: the client resubscribed from its last id; the event above comes from the replay log.
@@ -164,8 +164,8 @@ public sealed class EnrichmentClientTests
             Assert.NotEqual(firstConnection, client.ConnectionId);
         }
 
-        ids.Add(await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 3));
-        ids.Add(await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3));
+        ids.Add((await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 3)).EventId);
+        ids.Add((await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3)).EventId);
 
         var after = await ReadToEndAsync(events);
         var reconnects = after.Where(e => e.Event == EnrichmentEventNames.Connected).ToList();

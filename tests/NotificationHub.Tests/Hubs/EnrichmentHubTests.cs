@@ -10,26 +10,26 @@ public sealed class EnrichmentHubTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static async Task<List<string>> PublishScenarioAsync(HubTestServer server, string bomId, string tenant) =>
+    private static async Task<List<string>> PublishScenarioAsync(HubServer server, string bomId, string tenant) =>
     [
-        await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Started),
-        await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 1),
-        await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 2),
-        await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 3),
-        await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Completed, 3),
+        (await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Started)).EventId,
+        (await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 1)).EventId,
+        (await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 2)).EventId,
+        (await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Progress, 3)).EventId,
+        (await server.PublishAsync(bomId, tenant, EnrichmentEventNames.Completed, 3)).EventId,
     ];
 
     [Fact]
     public async Task Sse_SignalRJson_and_SignalRMessagePack_see_the_same_sequence()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string bom = "bom-conformance", tenant = "tenant-a";
         await server.ClaimAsync(bom, tenant);
-        var token = server.MintToken(tenant);
+        var token = server.Token(tenant);
 
         await using var json = await HubClient.ConnectAsync(server, token);
         await using var msgpack = await HubClient.ConnectAsync(server, token, messagePack: true);
-        await using var sse = await SseClient.OpenAsync(server, bom, token);
+        await using var sse = await server.OpenStreamAsync(bom, token);
         var jsonSubscription = await json.SubscribeAsync(bom);
         var msgpackSubscription = await msgpack.SubscribeAsync(bom);
         Assert.Equal("connected", jsonSubscription.GetProperty("type").GetString());
@@ -39,7 +39,8 @@ public sealed class EnrichmentHubTests
 
         var ids = await PublishScenarioAsync(server, bom, tenant);
 
-        var sseEvents = await sse.ReadUntilStreamEndAsync().WaitAsync(Timeout);
+        var sseEvents = (await sse.ReadUntilAsync("stream_end", Timeout))
+            .Where(e => e.Event is not ("connected" or "keepalive")).Select(WireEvent.FromSse).ToList();
         var jsonEvents = await json.ReadUntilStreamEndAsync().WaitAsync(Timeout);
         var msgpackEvents = await msgpack.ReadUntilStreamEndAsync().WaitAsync(Timeout);
 
@@ -75,14 +76,14 @@ public sealed class EnrichmentHubTests
     [Fact]
     public async Task One_connection_watches_many_boms_and_nothing_of_the_others()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string tenant = "tenant-a";
         foreach (var bom in new[] { "bom-a", "bom-b", "bom-left", "bom-never" })
         {
             await server.ClaimAsync(bom, tenant);
         }
 
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken(tenant));
+        await using var client = await HubClient.ConnectAsync(server, server.Token(tenant));
         await client.SubscribeAsync("bom-a");
         await client.SubscribeAsync("bom-b");
         await client.SubscribeAsync("bom-left");
@@ -92,22 +93,22 @@ public sealed class EnrichmentHubTests
         // Events of BOMs not watched, then one of a watched BOM: the watched one must be the first to arrive.
         await server.PublishAsync("bom-left", tenant, EnrichmentEventNames.Started);
         await server.PublishAsync("bom-never", tenant, EnrichmentEventNames.Started);
-        var marker = await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Started);
+        var marker = (await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Started)).EventId;
         var first = await client.NextAsync();
         Assert.Equal(("bom-a", marker), (first.BomId, first.Id));
 
         var expectedA = new List<string> { marker };
         var expectedB = new List<string>();
-        expectedB.Add(await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Started));
+        expectedB.Add((await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Started)).EventId);
         for (var step = 1; step <= 3; step++)
         {
-            expectedA.Add(await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Progress, step));
-            expectedB.Add(await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Progress, step));
+            expectedA.Add((await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Progress, step)).EventId);
+            expectedB.Add((await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Progress, step)).EventId);
             await server.PublishAsync("bom-left", tenant, EnrichmentEventNames.Progress, step);
         }
 
-        expectedB.Add(await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Failed, 3));
-        expectedA.Add(await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Completed, 3));
+        expectedB.Add((await server.PublishAsync("bom-b", tenant, EnrichmentEventNames.Failed, 3)).EventId);
+        expectedA.Add((await server.PublishAsync("bom-a", tenant, EnrichmentEventNames.Completed, 3)).EventId);
 
         var received = new List<WireEvent> { first };
         var ends = 0;
@@ -128,9 +129,9 @@ public sealed class EnrichmentHubTests
     [Fact]
     public async Task Unknown_and_other_tenants_boms_fail_alike_and_bad_ids_are_refused()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         await server.ClaimAsync("bom-of-b", "tenant-b");
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken("tenant-a"));
+        await using var client = await HubClient.ConnectAsync(server, server.Token("tenant-a"));
 
         var otherTenant = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync("bom-of-b"));
         var unknown = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync("bom-unknown"));
@@ -147,13 +148,13 @@ public sealed class EnrichmentHubTests
     [Fact]
     public async Task The_per_connection_cap_is_enforced()
     {
-        await using var server = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Hub:MaxBomsPerConnection"] = "2" });
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Hub:MaxBomsPerConnection"] = "2" });
         foreach (var bom in new[] { "bom-1", "bom-2", "bom-3" })
         {
             await server.ClaimAsync(bom, "t");
         }
 
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken("t"));
+        await using var client = await HubClient.ConnectAsync(server, server.Token("t"));
         await client.SubscribeAsync("bom-1");
         await client.SubscribeAsync("bom-2");
         await client.SubscribeAsync("bom-2"); // re-subscribing a watched BOM does not count twice
@@ -167,8 +168,8 @@ public sealed class EnrichmentHubTests
     [Fact]
     public async Task The_connection_closes_when_the_token_expires()
     {
-        await using var server = await HubTestServer.StartAsync();
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken("t", TimeSpan.FromSeconds(2)));
+        await using var server = await HubServer.StartAsync();
+        await using var client = await HubClient.ConnectAsync(server, server.Token("t", TimeSpan.FromSeconds(2)));
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Connection.Closed += error =>
         {
@@ -183,21 +184,21 @@ public sealed class EnrichmentHubTests
     [Fact]
     public async Task Resuming_from_an_id_gives_exactly_the_events_after_it()
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string bom = "bom-resume", tenant = "t";
         var ids = new List<string>
         {
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1),
-            await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2),
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 1)).EventId,
+            (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 2)).EventId,
         };
 
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken(tenant), messagePack: true);
+        await using var client = await HubClient.ConnectAsync(server, server.Token(tenant), messagePack: true);
         var subscription = await client.SubscribeAsync(bom, ids[0]);
         Assert.True(subscription.GetProperty("recovered").GetBoolean());
         Assert.False(subscription.GetProperty("ended").GetBoolean());
-        ids.Add(await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 3));
-        ids.Add(await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3));
+        ids.Add((await server.PublishAsync(bom, tenant, EnrichmentEventNames.Progress, 3)).EventId);
+        ids.Add((await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3)).EventId);
 
         var events = await client.ReadUntilStreamEndAsync();
         Assert.Equal([.. ids.Skip(1), null], events.Select(e => e.Id));
@@ -221,10 +222,10 @@ public sealed class EnrichmentHubTests
     [InlineData(HttpTransportType.LongPolling, true)]
     public async Task Every_transport_delivers_the_events(HttpTransportType transport, bool messagePack)
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string bom = "bom-transport", tenant = "t";
         await server.ClaimAsync(bom, tenant);
-        await using var client = await HubClient.ConnectAsync(server, server.MintToken(tenant), messagePack, transport);
+        await using var client = await HubClient.ConnectAsync(server, server.Token(tenant), messagePack, transport);
         await client.SubscribeAsync(bom);
 
         var ids = await PublishScenarioAsync(server, bom, tenant);

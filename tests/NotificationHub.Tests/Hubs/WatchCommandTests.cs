@@ -11,15 +11,15 @@ public sealed class WatchCommandTests
     [InlineData("sse")]
     public async Task Watch_prints_each_event_until_stream_end(string transport)
     {
-        await using var server = await HubTestServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
         const string bom = "bom-cli", tenant = "t";
-        var started = await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started);
-        var completed = await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3);
+        var started = (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Started)).EventId;
+        var completed = (await server.PublishAsync(bom, tenant, EnrichmentEventNames.Completed, 3)).EventId;
         using var output = new StringWriter();
         using var error = new StringWriter();
 
         var exit = await WatchCommand.RunAsync(
-            ["watch", bom, "--token", server.MintToken(tenant), "--url", server.BaseAddress.ToString(), "--transport", transport, "--last-event-id", started],
+            ["watch", bom, "--token", server.Token(tenant), "--url", server.BaseAddress.ToString(), "--transport", transport, "--last-event-id", started],
             output, error, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(0, exit);

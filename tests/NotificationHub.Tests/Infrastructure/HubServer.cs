@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,6 +40,9 @@ public sealed class HubServer : IAsyncDisposable
     /// <summary>The server's bus, for publishing as an in-process .NET worker would.</summary>
     public EnrichmentEventBus Bus => _app.Services.GetRequiredService<EnrichmentEventBus>();
 
+    /// <summary>The SignalR hub's URL.</summary>
+    public Uri HubUrl => new(BaseAddress, "hubs/enrichment");
+
     /// <summary>The server's services.</summary>
     public IServiceProvider Services => _app.Services;
 
@@ -46,8 +50,10 @@ public sealed class HubServer : IAsyncDisposable
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="environmentName">The host environment (Production unless a test needs Development-only endpoints).</param>
     /// <param name="contentRootPath">The content root (default: the current directory).</param>
+    /// <param name="configure">Last changes to the builder (e.g. a hub filter).</param>
     public static async Task<HubServer> StartAsync(
-        IDictionary<string, string?>? settings = null, string? environmentName = null, string? contentRootPath = null)
+        IDictionary<string, string?>? settings = null, string? environmentName = null, string? contentRootPath = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -68,6 +74,7 @@ public sealed class HubServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.ClearProviders();
         builder.AddNotificationHub();
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapNotificationHub();
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
@@ -107,10 +114,23 @@ public sealed class HubServer : IAsyncDisposable
                 TotalItems = total,
                 ProcessedItems = processed,
                 EnrichedItems = processed,
-                PercentComplete = total == 0 ? 0 : 100.0 * processed / total,
+                PercentComplete = total == 0 ? 0 : Math.Round(100.0 * processed / total, 2),
+                CurrentItem = processed > 0 ? new CurrentItem { Mpn = $"MPN-{processed}", Status = "enriched", Message = "ok" } : null,
+                EstimatedTimeRemaining = 1.5 * (total - processed),
             },
+
+            // Nested maps, arrays, booleans and fractions: what the MessagePack protocol must carry unchanged.
+            Payload = JsonSerializer.SerializeToElement(new Dictionary<string, object>
+            {
+                ["batch"] = new[] { processed, processed + 1 },
+                ["nested"] = new Dictionary<string, object> { ["flag"] = true, ["ratio"] = 0.25 },
+            }),
             Error = eventType == EnrichmentEventNames.Failed ? "supplier unavailable" : null,
         }).AsTask().WaitAsync(TestTimeouts.Default);
+
+    /// <summary>Makes the BOM known and the tenant's without publishing an event.</summary>
+    public async Task ClaimAsync(string bomId, string tenantId) =>
+        Assert.True(await Bus.ClaimAsync(bomId, tenantId).AsTask().WaitAsync(TestTimeouts.Default));
 
     /// <summary>Opens the SSE stream of <paramref name="bomId"/>.</summary>
     public Task<SseConnection> OpenStreamAsync(string bomId, string token, string? lastEventId = null) =>

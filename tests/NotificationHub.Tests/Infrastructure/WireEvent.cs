@@ -20,6 +20,9 @@ public sealed record WireEvent(string? Id, string Event, JsonNode Data)
 
     public override string ToString() => $"{Id} {Event} {Data.ToJsonString()}";
 
+    /// <summary>An event read from the SSE stream by <see cref="SseConnection"/>.</summary>
+    public static WireEvent FromSse(SseEvent e) => new(e.Id, e.Event, JsonNode.Parse(e.Data)!);
+
     public static WireEvent FromJson(JsonElement message) => new(
         message.GetProperty("id").ValueKind == JsonValueKind.Null ? null : message.GetProperty("id").GetString(),
         message.GetProperty("event").GetString()!,
@@ -80,7 +83,7 @@ public sealed class HubClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static Task<HubClient> ConnectAsync(HubTestServer server, string token, bool messagePack = false,
+    public static Task<HubClient> ConnectAsync(HubServer server, string token, bool messagePack = false,
         HttpTransportType transport = HttpTransportType.WebSockets) =>
         ConnectAsync(server.HubUrl, token, messagePack, transport);
 
@@ -141,118 +144,4 @@ public sealed class HubClient : IAsyncDisposable
     public bool TryPeek(out WireEvent? next) => _events.Reader.TryPeek(out next);
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
-}
-
-/// <summary>Reads the SSE endpoint raw, as EventSource would.</summary>
-public sealed class SseClient : IAsyncDisposable
-{
-    private readonly HttpClient _http;
-    private readonly HttpResponseMessage _response;
-    private readonly StreamReader _reader;
-
-    private SseClient(HttpClient http, HttpResponseMessage response, StreamReader reader)
-    {
-        _http = http;
-        _response = response;
-        _reader = reader;
-    }
-
-    public static async Task<SseClient> OpenAsync(HubTestServer server, string bomId, string token, string? lastEventId = null)
-    {
-        var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/enrichment/stream/{bomId}?token={Uri.EscapeDataString(token)}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(10));
-        response.EnsureSuccessStatusCode();
-        var stream = await response.Content.ReadAsStreamAsync();
-        return new SseClient(http, response, new StreamReader(stream, Encoding.UTF8));
-    }
-
-    /// <summary>The next dispatched event, or null at the end of the stream.</summary>
-    public async Task<WireEvent?> NextAsync()
-    {
-        string? id = null, name = null;
-        var data = new StringBuilder();
-        var hasData = false;
-        while (true)
-        {
-            var line = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            if (line is null)
-            {
-                return null;
-            }
-
-            if (line.Length == 0)
-            {
-                if (hasData)
-                {
-                    return new WireEvent(id, name ?? "message", JsonNode.Parse(data.ToString())!);
-                }
-
-                continue;
-            }
-
-            if (line.StartsWith(':'))
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':');
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..];
-            if (value.StartsWith(' '))
-            {
-                value = value[1..];
-            }
-
-            switch (field)
-            {
-                case "id": id = value; break;
-                case "event": name = value; break;
-                case "data":
-                    if (hasData)
-                    {
-                        data.Append('\n');
-                    }
-
-                    data.Append(value);
-                    hasData = true;
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Events up to and including <c>stream_end</c>, without <c>connected</c> and <c>keepalive</c>.</summary>
-    public async Task<List<WireEvent>> ReadUntilStreamEndAsync()
-    {
-        var list = new List<WireEvent>();
-        while (await NextAsync() is { } next)
-        {
-            if (next.Event is "connected" or "keepalive")
-            {
-                continue;
-            }
-
-            list.Add(next);
-            if (next.Event == "stream_end")
-            {
-                break;
-            }
-        }
-
-        return list;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _reader.Dispose();
-        _response.Dispose();
-        _http.Dispose();
-        await Task.CompletedTask;
-    }
 }
