@@ -16,19 +16,6 @@ public sealed class NodeFaultTests(RedisServerFixture redis)
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
-    private static async Task<string> PublishAsync(HubProcess node, string bomId, string json)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bomId}/events")
-        {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new("Bearer", node.PublisherToken());
-        using var response = await node.Client.SendAsync(request).Bounded();
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("event_id").GetString()!;
-    }
-
     private static string Progress(int step) =>
         $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":30,"processed_items":{{{step}}},"enriched_items":{{{step}}},"percent_complete":{{{step * 100 / 30}}}}}""";
 
@@ -56,7 +43,7 @@ public sealed class NodeFaultTests(RedisServerFixture redis)
         try
         {
             var bom = $"bom-nodes-{Guid.NewGuid():N}";
-            var ids = new List<string> { await PublishAsync(survivor, bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":30}}""") };
+            var ids = new List<string> { await survivor.PublishJsonAsync(bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":30}}""") };
             var token = survivor.Token("acme");
             var sseOnTerminated = new FailoverSseWatcher([terminated, survivor], bom, token);
             var hubOnTerminated = new FailoverHubWatcher([terminated, survivor], bom, token);
@@ -71,7 +58,7 @@ public sealed class NodeFaultTests(RedisServerFixture redis)
             {
                 for (var i = 0; i < count; i++)
                 {
-                    ids.Add(await PublishAsync(survivor, bom, Progress(++step)));
+                    ids.Add(await survivor.PublishJsonAsync(bom, Progress(++step)));
                 }
             }
 
@@ -91,7 +78,7 @@ public sealed class NodeFaultTests(RedisServerFixture redis)
             // SIGKILL: no goodbye at all.
             killed.Kill();
             await PublishStepsAsync(5);
-            ids.Add(await PublishAsync(survivor, bom, """{"event_type":"enrichment.completed","tenant_id":"acme","state":{"total_items":30,"processed_items":30,"enriched_items":30,"percent_complete":100}}"""));
+            ids.Add(await survivor.PublishJsonAsync(bom, """{"event_type":"enrichment.completed","tenant_id":"acme","state":{"total_items":30,"processed_items":30,"enriched_items":30,"percent_complete":100}}"""));
             await watching.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(0, exitCode);

@@ -30,19 +30,6 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
         await _node2.DisposeAsync();
     }
 
-    private static async Task<string> PublishAsync(HubProcess node, string bomId, string json)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bomId}/events")
-        {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new("Bearer", node.PublisherToken());
-        using var response = await node.Client.SendAsync(request).Bounded();
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("event_id").GetString()!;
-    }
-
     private static string Progress(int processed) =>
         $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":4,"processed_items":{{{processed}}},"enriched_items":{{{processed}}},"percent_complete":{{{processed * 25}}}}}""";
 
@@ -50,7 +37,7 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task Clients_on_both_nodes_receive_every_event_exactly_once_in_order()
     {
         var bom = $"bom-scale-{Guid.NewGuid():N}";
-        var ids = new List<string> { await PublishAsync(_node1, bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":4}}""") };
+        var ids = new List<string> { await _node1.PublishJsonAsync(bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":4}}""") };
 
         await using var onNode1 = await SseConnection.OpenAsync(_node1.Client, $"api/enrichment/stream/{bom}?token={_node1.Token("acme")}");
         await using var onNode2 = await SseConnection.OpenAsync(_node2.Client, $"api/enrichment/stream/{bom}?token={_node2.Token("acme")}");
@@ -64,8 +51,8 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
             Assert.Equal(EnrichmentEventNames.Progress, (await hub.NextAsync()).Event); // the snapshot
         }
 
-        ids.Add(await PublishAsync(_node1, bom, Progress(1)));
-        ids.Add(await PublishAsync(_node2, bom, Progress(2)));
+        ids.Add(await _node1.PublishJsonAsync(bom, Progress(1)));
+        ids.Add(await _node2.PublishJsonAsync(bom, Progress(2)));
 
         // A legacy worker PUBLISHes straight onto the channel: delivered live on both nodes (no log id).
         var subscriber = redis.Redis.GetSubscriber();
@@ -73,7 +60,7 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
             $$$"""{"event_id":"legacy-1","event_type":"enrichment.progress","bom_id":"{{{bom}}}","organization_id":"acme","state":{"total_items":4,"enriched_items":3,"failed_items":0,"percent_complete":75.0}}""").Bounded();
         ids.Add("legacy-1");
 
-        ids.Add(await PublishAsync(_node2, bom, """{"event_type":"enrichment.completed","tenant_id":"acme","state":{"total_items":4,"processed_items":4,"enriched_items":4,"percent_complete":100}}"""));
+        ids.Add(await _node2.PublishJsonAsync(bom, """{"event_type":"enrichment.completed","tenant_id":"acme","state":{"total_items":4,"processed_items":4,"enriched_items":4,"percent_complete":100}}"""));
 
         foreach (var client in new[] { onNode1, onNode2 })
         {
@@ -93,7 +80,7 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task A_client_resumes_on_the_other_node_from_its_last_id()
     {
         var bom = $"bom-resume-{Guid.NewGuid():N}";
-        await PublishAsync(_node1, bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":4}}""");
+        await _node1.PublishJsonAsync(bom, """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":4}}""");
 
         string last;
         await using (var first = await SseConnection.OpenAsync(_node1.Client, $"api/enrichment/stream/{bom}?token={_node1.Token("acme")}"))
@@ -102,7 +89,7 @@ public sealed class ScaleOutTests(RedisServerFixture redis) : IAsyncLifetime
             last = (await first.ReadEventAsync())!.Id!;
         }
 
-        var missed = new[] { await PublishAsync(_node1, bom, Progress(1)), await PublishAsync(_node1, bom, Progress(2)) };
+        var missed = new[] { await _node1.PublishJsonAsync(bom, Progress(1)), await _node1.PublishJsonAsync(bom, Progress(2)) };
 
         await using var resumed = await SseConnection.OpenAsync(_node2.Client, $"api/enrichment/stream/{bom}?token={_node2.Token("acme")}", lastEventId: last);
         Assert.Equal(EnrichmentEventNames.Connected, (await resumed.ReadEventAsync())!.Event);

@@ -91,6 +91,20 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>A publisher's service token.</summary>
     public string PublisherToken() => _tokens.Issue(null, "worker", TimeSpan.FromMinutes(10), ClaimNames.PublishScope);
 
+    /// <summary>Publishes <paramref name="json"/> (a publish request) through this node's publishing API; returns the event id.</summary>
+    public async Task<string> PublishJsonAsync(string bomId, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bomId}/events")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", PublisherToken());
+        using var response = await Client.SendAsync(request).Bounded();
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("event_id").GetString()!;
+    }
+
     /// <summary>Kills the node outright (SIGKILL).</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
