@@ -177,16 +177,17 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
     private async Task PublishAllAsync(Publisher publisher, string[] boms, CancellationToken cancel)
     {
+        // Events of one BOM are published one after the other (a worker's progress is ordered); BOMs interleave.
         var total = (long)boms.Length * options.EventsPerBom;
         using var gate = new SemaphoreSlim(options.InFlight);
         var clock = Stopwatch.StartNew();
-        var inFlight = new List<Task>();
+        var lanes = new Task[boms.Length];
+        Array.Fill(lanes, Task.CompletedTask);
         for (long n = 0; n < total; n++)
         {
             if (options.Rate > 0)
             {
-                var due = TimeSpan.FromSeconds(n / options.Rate);
-                var wait = due - clock.Elapsed;
+                var wait = TimeSpan.FromSeconds(n / options.Rate) - clock.Elapsed;
                 if (wait > TimeSpan.FromMilliseconds(1))
                 {
                     await Task.Delay(wait, cancel);
@@ -194,22 +195,18 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
             }
 
             await gate.WaitAsync(cancel);
-            var seq = (n / boms.Length) + 1;
-            var bom = boms[n % boms.Length];
-            inFlight.Add(PublishOneAsync(publisher, bom, seq, gate, cancel));
-            if (inFlight.Count >= 4096)
-            {
-                inFlight.RemoveAll(t => t.IsCompleted);
-            }
+            var lane = (int)(n % boms.Length);
+            lanes[lane] = PublishOneAsync(publisher, lanes[lane], boms[lane], (n / boms.Length) + 1, gate, cancel);
         }
 
-        await Task.WhenAll(inFlight);
+        await Task.WhenAll(lanes);
     }
 
-    private static async Task PublishOneAsync(Publisher publisher, string bom, long seq, SemaphoreSlim gate, CancellationToken cancel)
+    private static async Task PublishOneAsync(Publisher publisher, Task previous, string bom, long seq, SemaphoreSlim gate, CancellationToken cancel)
     {
         try
         {
+            await previous;
             await publisher.PublishAsync(bom, seq, cancel);
         }
         finally

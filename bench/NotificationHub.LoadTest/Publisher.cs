@@ -56,6 +56,11 @@ internal sealed class Publisher : IAsyncDisposable
     {
         if (_options.IsNchan)
         {
+            // Nothing to create; open the publishing connections (and JIT the path) on a channel nobody watches.
+            await Parallel.ForEachAsync(Enumerable.Range(0, _options.InFlight * 2), new ParallelOptions { MaxDegreeOfParallelism = _options.InFlight, CancellationToken = cancel }, async (_, ct) =>
+            {
+                using var response = await _http.PostAsync("/pub?id=warmup-" + bomIds[0], Json("{}"), ct);
+            });
             return;
         }
 
