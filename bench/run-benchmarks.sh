@@ -17,15 +17,19 @@ if [ -z "${NO_BUILD:-}" ]; then
   dotnet build src/NotificationHub.Server -c Release -v q -nologo >/dev/null
   dotnet build bench/NotificationHub.LoadTest -c Release -v q -nologo >/dev/null
 fi
-server_dll="$root/src/NotificationHub.Server/bin/Release/net10.0/NotificationHub.Server.dll"
-export LOADTEST_DLL="$root/bench/NotificationHub.LoadTest/bin/Release/net10.0/NotificationHub.LoadTest.dll"
+# Run from copies, so that builds in the work tree during the run do not swap the binaries under test.
+bin_dir="$(mktemp -d /tmp/bench-bin.XXXXXX)"
+cp -r src/NotificationHub.Server/bin/Release/net10.0 "$bin_dir/server"
+cp -r bench/NotificationHub.LoadTest/bin/Release/net10.0 "$bin_dir/loadtest"
+server_dll="$bin_dir/server/NotificationHub.Server.dll"
+export LOADTEST_DLL="$bin_dir/loadtest/NotificationHub.LoadTest.dll"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 redis_port="$(free_port)"
 redis_dir="$(mktemp -d /tmp/bench-redis.XXXXXX)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$redis_dir" >"$redis_dir/log" 2>&1 &
 redis_pid=$!
-trap 'kill $redis_pid 2>/dev/null || true; wait $redis_pid 2>/dev/null || true; rm -rf "$redis_dir"' EXIT
+trap 'kill $redis_pid 2>/dev/null || true; wait $redis_pid 2>/dev/null || true; rm -rf "$redis_dir" "$bin_dir"' EXIT
 sleep 0.5
 
 # ours BUS LABEL ARGS...: our server (Redis bus, or the in-memory bus), started and stopped by the load tool.
@@ -48,7 +52,7 @@ for rep in $(seq "$reps"); do
   for s in $scenarios; do
     case "$s" in
       throughput) # 1,000 SSE subscribers over 100 BOMs, as fast as the pair goes
-        args=(--sse 1000 --boms 100 --events 300 --rate 0 --in-flight 64)
+        args=(--sse 1000 --boms 100 --events 300 --warmup 30 --rate 0 --in-flight 64)
         ours redis "throughput/ours-redis" "${args[@]}"
         nchan redis "throughput/nchan-redis" "${args[@]}"
         ours redis "throughput/ours-redis-publish" "${args[@]}" --publish redis
@@ -56,21 +60,21 @@ for rep in $(seq "$reps"); do
         nchan memory "throughput/nchan-memory" "${args[@]}"
         ;;
       latency) # 2,000 SSE subscribers over 200 BOMs; 10 subscribers per BOM, so deliveries/s = 10 x events/s
-        for rate in 500 1000 2000 4000 8000; do
-          args=(--sse 2000 --boms 200 --rate "$rate" --events $((rate * 6 / 200)) --in-flight 256)
+        for rate in 1000 2000 4000 8000; do
+          args=(--sse 2000 --boms 200 --rate "$rate" --events $((rate * 6 / 200)) --warmup 20 --in-flight 256)
           ours redis "latency/ours-redis/$((rate * 10))" "${args[@]}"
           nchan redis "latency/nchan-redis/$((rate * 10))" "${args[@]}"
           nchan memory "latency/nchan-memory/$((rate * 10))" "${args[@]}"
         done
         ;;
       idle) # 10,000 idle SSE connections over 1,000 BOMs, then one event each to prove they are alive
-        args=(--sse 10000 --boms 1000 --events 1 --settle 5 --connect-concurrency 500)
+        args=(--sse 10000 --boms 1000 --events 1 --warmup 1 --settle 5 --connect-concurrency 500)
         ours redis "idle/ours-redis" "${args[@]}"
         nchan redis "idle/nchan-redis" "${args[@]}"
         nchan memory "idle/nchan-memory" "${args[@]}"
         ;;
       signalr) # the throughput scenario over SignalR (WebSockets), MessagePack and JSON
-        args=(--boms 100 --events 300 --rate 0 --in-flight 64)
+        args=(--boms 100 --events 300 --warmup 30 --rate 0 --in-flight 64)
         ours redis "throughput/ours-signalr-msgpack" --signalr-msgpack 1000 "${args[@]}"
         ours redis "throughput/ours-signalr-json" --signalr-json 1000 "${args[@]}"
         ;;

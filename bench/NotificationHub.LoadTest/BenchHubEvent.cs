@@ -8,7 +8,7 @@ namespace NotificationHub.LoadTest;
 /// envelope is skipped by both the JSON and the MessagePack deserializer.
 /// </summary>
 [DataContract]
-internal sealed class BenchHubEvent
+public sealed class BenchHubEvent
 {
     [DataMember(Name = "event")]
     [JsonPropertyName("event")]
@@ -21,7 +21,7 @@ internal sealed class BenchHubEvent
 
 /// <summary>The envelope, as far as the load tool reads it.</summary>
 [DataContract]
-internal sealed class BenchEnvelope
+public sealed class BenchEnvelope
 {
     [DataMember(Name = "payload")]
     [JsonPropertyName("payload")]
@@ -30,7 +30,7 @@ internal sealed class BenchEnvelope
 
 /// <summary>The marker of <see cref="BenchMarker"/>.</summary>
 [DataContract]
-internal sealed class BenchPayload
+public sealed class BenchPayload
 {
     [DataMember(Name = "bench_seq")]
     [JsonPropertyName("bench_seq")]

@@ -13,7 +13,18 @@ internal sealed class DeliveryStats
     private long _connectErrors;
     private long _streamErrors;
 
-    public LatencyHistogram Latency { get; } = new();
+    public LatencyHistogram Latency { get; private set; } = new();
+
+    /// <summary>Forgets the warm-up's deliveries (each subscriber keeps its last sequence number).</summary>
+    public void Reset()
+    {
+        Latency = new LatencyHistogram();
+        Interlocked.Exchange(ref _received, 0);
+        Interlocked.Exchange(ref _duplicates, 0);
+        Interlocked.Exchange(ref _gaps, 0);
+        Interlocked.Exchange(ref _firstDeliveryTicks, 0);
+        Interlocked.Exchange(ref _lastDeliveryTicks, 0);
+    }
 
     public long Received => Interlocked.Read(ref _received);
 

@@ -23,6 +23,7 @@ internal sealed class LoadOptions
           --hold SECONDS            publish at --rate for this long instead of --events (M = R*S/K)
           --publish http|redis      ours: through POST /api/enrichment/{bom}/events, or PUBLISH on the bus channel
           --redis HOST:PORT         Redis for --publish redis
+          --warmup W                events per BOM published first and not measured (JIT, connection pools) (30)
           --in-flight N             concurrent publishes (64)
           --sources 127.0.0.1,127.0.0.2   source addresses, round-robin per connection
           --connect-concurrency N   connections opened at once (200)
@@ -68,6 +69,8 @@ internal sealed class LoadOptions
     public string? Redis { get; set; }
 
     public int InFlight { get; set; } = 64;
+
+    public int Warmup { get; set; } = 30;
 
     public List<IPAddress> Sources { get; } = [];
 
@@ -117,6 +120,7 @@ internal sealed class LoadOptions
                 case "--hold": o.HoldSeconds = Double(v); break;
                 case "--publish": o.Publish = v is "http" or "redis" ? v : throw new ArgumentException("--publish is http or redis"); break;
                 case "--redis": o.Redis = v; break;
+                case "--warmup": o.Warmup = Math.Max(0, Int(v)); break;
                 case "--in-flight": o.InFlight = Math.Max(1, Int(v)); break;
                 case "--sources": o.Sources.AddRange(v.Split(',').Select(IPAddress.Parse)); break;
                 case "--connect-concurrency": o.ConnectConcurrency = Math.Max(1, Int(v)); break;

@@ -85,6 +85,11 @@ internal sealed class LoadResult
 
     public IReadOnlyList<long> RssSamplesKiB { get; set; } = [];
 
+    /// <summary>Bytes the server allocated while publishing and delivering (its runtime metrics; ours only).</summary>
+    public long? ServerAllocatedBytes { get; set; }
+
+    public double? ServerAllocatedBytesPerDelivery => ServerAllocatedBytes is { } b && Received > 0 ? b / (double)Received : null;
+
     public IReadOnlyDictionary<string, double> ServerThreadCpu { get; set; } = new Dictionary<string, double>();
 
     /// <summary>Server memory per idle connection: (idle − before) / held.</summary>
@@ -106,6 +111,11 @@ internal sealed class LoadResult
         w.WriteLine(string.Create(c, $"  rate                  {DeliveriesPerSecond:0} deliveries/s over {DeliverySeconds:0.00} s"));
         w.WriteLine(string.Create(c, $"  latency ms            p50 {P50Ms:0.000}  p90 {P90Ms:0.000}  p99 {P99Ms:0.000}  max {MaxMs:0.0}"));
         w.WriteLine(string.Create(c, $"  CPU s                 client {ClientCpuSeconds:0.00} ({ClientCpuPer100k:0.00}/100k deliveries), server {ServerCpuSeconds:0.00} ({ServerCpuPer100k:0.00}/100k)"));
+        if (ServerAllocatedBytesPerDelivery is { } perDelivery)
+        {
+            w.WriteLine(string.Create(c, $"  server allocations    {ServerAllocatedBytes / 1048576.0:0.0} MiB, {perDelivery:0} bytes per delivery (publish included)"));
+        }
+
         w.WriteLine(string.Create(c, $"  server RSS MiB        before {RssBeforeKiB / 1024.0:0.0}, idle-connected {RssIdleKiB / 1024.0:0.0}, after {RssAfterKiB / 1024.0:0.0}; {IdleKiBPerConnection:0.00} KiB per idle connection"));
         if (RssSamplesKiB.Count > 0)
         {

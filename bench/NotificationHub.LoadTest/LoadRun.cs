@@ -35,11 +35,21 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.ConnectSeconds = connectClock.Elapsed.TotalSeconds;
         result.ConnectionsHeld = sse.Count(s => s.Connected) + signalR.Count;
         result.ConnectErrors = _stats.ConnectErrors;
-        log.WriteLine($"[{options.Label}] {result.ConnectionsHeld}/{options.Connections} connected in {result.ConnectSeconds:0.0} s");
+        log.WriteLine($"[{options.Label}] {result.ConnectionsHeld}/{options.Connections} connected in {result.ConnectSeconds:0.0} s; server pids {string.Join(",", pids)}");
 
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancel);
         result.RssIdleKiB = ProcStats.RssKiB(pids);
 
+        if (options.Warmup > 0)
+        {
+            // Warm-up: the same path (JIT, pools, connections), events 1..W of each BOM; not measured.
+            await PublishAllAsync(publisher, boms, 1, options.Warmup, 0, cancel);
+            await DrainAsync((long)result.ConnectionsHeld * options.Warmup, cancel);
+            await Task.Delay(1000, cancel); // tiered compilation promotes hot methods after a short delay
+            _stats.Reset();
+        }
+
+        var allocated0 = await publisher.ServerAllocatedBytesAsync(cancel);
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var serverCpu0 = ProcStats.Cpu(pids);
         var threads0 = pids.Count > 0 ? ProcStats.CpuByThreadName(pids[0]) : [];
@@ -56,7 +66,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
         try
         {
-            await PublishAllAsync(publisher, boms, cancel);
+            await PublishAllAsync(publisher, boms, options.Warmup + 1, options.EventsPerBom, options.Rate, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -66,6 +76,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         var publishEnd = Stopwatch.GetTimestamp();
         await DrainAsync(expected, cancel);
         result.RssAfterKiB = ProcStats.RssKiB(pids);
+        var allocated1 = await publisher.ServerAllocatedBytesAsync(cancel);
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu0;
         var serverCpu = ProcStats.Cpu(pids) - serverCpu0;
         var threads1 = pids.Count > 0 ? ProcStats.CpuByThreadName(pids[0]) : [];
@@ -98,6 +109,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.ClientCpuSeconds = clientCpu.TotalSeconds;
         result.ServerCpuSeconds = serverCpu.TotalSeconds;
         result.RssSamplesKiB = [.. samples];
+        result.ServerAllocatedBytes = allocated0 is { } a0 && allocated1 is { } a1 ? a1 - a0 : null;
         result.ServerThreadCpu = threads1
             .Select(t => (t.Key, Seconds: t.Value - threads0.GetValueOrDefault(t.Key)))
             .Where(t => t.Seconds > 0.005)
@@ -175,19 +187,19 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         return (sse, signalR, readers);
     }
 
-    private async Task PublishAllAsync(Publisher publisher, string[] boms, CancellationToken cancel)
+    private async Task PublishAllAsync(Publisher publisher, string[] boms, long firstSeq, int eventsPerBom, double rate, CancellationToken cancel)
     {
         // Events of one BOM are published one after the other (a worker's progress is ordered); BOMs interleave.
-        var total = (long)boms.Length * options.EventsPerBom;
+        var total = (long)boms.Length * eventsPerBom;
         using var gate = new SemaphoreSlim(options.InFlight);
         var clock = Stopwatch.StartNew();
         var lanes = new Task[boms.Length];
         Array.Fill(lanes, Task.CompletedTask);
         for (long n = 0; n < total; n++)
         {
-            if (options.Rate > 0)
+            if (rate > 0)
             {
-                var wait = TimeSpan.FromSeconds(n / options.Rate) - clock.Elapsed;
+                var wait = TimeSpan.FromSeconds(n / rate) - clock.Elapsed;
                 if (wait > TimeSpan.FromMilliseconds(1))
                 {
                     await Task.Delay(wait, cancel);
@@ -196,7 +208,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
             await gate.WaitAsync(cancel);
             var lane = (int)(n % boms.Length);
-            lanes[lane] = PublishOneAsync(publisher, lanes[lane], boms[lane], (n / boms.Length) + 1, gate, cancel);
+            lanes[lane] = PublishOneAsync(publisher, lanes[lane], boms[lane], firstSeq + (n / boms.Length), gate, cancel);
         }
 
         await Task.WhenAll(lanes);

@@ -80,8 +80,9 @@ internal sealed class Publisher : IAsyncDisposable
     {
         var ticks = Stopwatch.GetTimestamp();
         var marker = BenchMarker.Payload(seq, ticks);
+        var total = _options.Warmup + _options.EventsPerBom;
         var state = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"total_items\":{_options.EventsPerBom},\"processed_items\":{seq},\"enriched_items\":{seq},\"error_items\":0,\"percent_complete\":{100.0 * seq / _options.EventsPerBom:0.##}}}");
+            $"{{\"total_items\":{total},\"processed_items\":{seq},\"enriched_items\":{seq},\"error_items\":0,\"percent_complete\":{100.0 * seq / total:0.##}}}");
         try
         {
             if (_options.IsNchan)
@@ -107,6 +108,32 @@ internal sealed class Publisher : IAsyncDisposable
             Interlocked.Increment(ref _failures);
             FirstError ??= ex.Message;
         }
+    }
+
+    /// <summary>The server's <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c> (ours), or null.</summary>
+    public async Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel)
+    {
+        if (_options.IsNchan)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = await _http.GetStringAsync("/metrics", cancel);
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal))
+                {
+                    return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        return null;
     }
 
     private void Check(HttpResponseMessage response)

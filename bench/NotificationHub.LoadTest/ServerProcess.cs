@@ -15,7 +15,7 @@ internal sealed class ServerProcess : IDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { options.ServerDll!, "--urls", options.Url.GetLeftPart(UriPartial.Authority) },
+            ArgumentList = { Path.GetFullPath(options.ServerDll!), "--urls", options.Url.GetLeftPart(UriPartial.Authority) },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
