@@ -49,6 +49,20 @@ def per_conn(r):
     return (r["rss_idle_ki_b"] - r["rss_before_ki_b"]) / max(1, r["connections_held"])
 
 
+def target(runs, name, ours, peer, key, goal, met):
+    a, b = runs.get(ours, []), runs.get(peer, [])
+    ratios = []
+    for x, y in zip(a, b):  # the i-th run of each label belongs to the same repetition
+        vx = per_conn(x) if key is None else x[key]
+        vy = per_conn(y) if key is None else y[key]
+        if isinstance(vx, (int, float)) and isinstance(vy, (int, float)) and vy:
+            ratios.append(vx / vy)
+    if not ratios:
+        return
+    m = statistics.median(ratios)
+    print(f"| {name} | {fmt((m, min(ratios), max(ratios)), 2)} | {goal} | {'yes' if met(m) else '**no**'} |")
+
+
 def main(argv):
     chart = "bench/latency-vs-rate.png"
     paths = []
@@ -63,12 +77,13 @@ def main(argv):
     runs = load(paths)
 
     print("### Throughput (1,000 subscribers, 100 BOMs, as fast as the pair goes)\n")
-    print("| variant | runs | deliveries/s | p50 ms | p99 ms | client CPU s/100k | server CPU s/100k | check |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| variant | runs | deliveries/s | p50 ms | p99 ms | client CPU s/100k | server CPU s/100k | server bytes allocated/delivery | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for label in sorted(l for l in runs if l.startswith("throughput/")):
         rs = runs[label]
         print(f"| {label.split('/', 1)[1]} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
-              f"| {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'client_cpu_per100k'), 2)} | {fmt(med(rs, 'server_cpu_per100k'), 2)} | {ok(rs)} |")
+              f"| {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'client_cpu_per100k'), 2)} | {fmt(med(rs, 'server_cpu_per100k'), 2)} "
+              f"| {fmt(med(rs, 'server_allocated_bytes_per_delivery'))} | {ok(rs)} |")
 
     print("\n### Latency at a fixed rate (2,000 subscribers, 200 BOMs)\n")
     print("| variant | target deliveries/s | runs | measured deliveries/s | p50 ms | p90 ms | p99 ms | max ms | check |")
@@ -80,7 +95,7 @@ def main(argv):
         rs = runs[label]
         print(f"| {variant} | {int(rate):,} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
               f"| {fmt(med(rs, 'p90_ms'), 2)} | {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'max_ms'), 1)} | {ok(rs)} |")
-        series[variant].append((med(rs, "deliveries_per_second")[0], med(rs, "p50_ms")[0], med(rs, "p99_ms")[0]))
+        series[variant].append((int(rate), med(rs, "p50_ms")[0], med(rs, "p99_ms")[0], med(rs, "deliveries_per_second")[0]))
 
     print("\n### Memory per idle SSE connection (10,000 connections, 1,000 BOMs)\n")
     print("| variant | runs | held | RSS before MiB | RSS idle MiB | KiB per connection | check |")
@@ -99,6 +114,22 @@ def main(argv):
                   f"p99 {r['p99_ms']:.2f} ms; RSS MiB before {r['rss_before_ki_b'] / 1024:.0f}, idle {r['rss_idle_ki_b'] / 1024:.0f}, "
                   f"every 10 s: {samples}, after {r['rss_after_ki_b'] / 1024:.0f}")
 
+    print("\n### Targets: ratios measured in the same repetition (median [min–max] over repetitions)\n")
+    print("| target | ratio | goal | met |")
+    print("|---|---|---|---|")
+    target(runs, "SSE deliveries/s, ours (Redis bus, HTTP publish) / Nchan (Redis)", "throughput/ours-redis", "throughput/nchan-redis",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s, ours (Redis bus, PUBLISH on the channel) / Nchan (Redis)", "throughput/ours-redis-publish", "throughput/nchan-redis",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s, ours (in-memory bus) / Nchan (memory)", "throughput/ours-memory", "throughput/nchan-memory",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "p99 latency at 20,000 deliveries/s, ours / Nchan (Redis)", "latency/ours-redis/20000", "latency/nchan-redis/20000",
+           "p99_ms", "<= 1.0", lambda r: r <= 1.0)
+    target(runs, "memory per idle SSE connection at 10,000, ours / Nchan (Redis)", "idle/ours-redis", "idle/nchan-redis",
+           None, "<= 1.5", lambda r: r <= 1.5)
+    target(runs, "SignalR MessagePack deliveries/s / our SSE", "throughput/ours-signalr-msgpack", "throughput/ours-redis",
+           "deliveries_per_second", ">= 0.7", lambda r: r >= 0.7)
+
     if series:
         try:
             import matplotlib
@@ -113,7 +144,11 @@ def main(argv):
             xs = [p[0] for p in points]
             line, = ax.plot(xs, [p[2] for p in points], marker="o", label=f"{variant} p99")
             ax.plot(xs, [p[1] for p in points], marker=".", linestyle="--", color=line.get_color(), label=f"{variant} p50")
-        ax.set_xlabel("deliveries/s (2,000 SSE subscribers over 200 BOMs)")
+            # Hollow rings: the pair did not sustain the offered rate (measured < 95 % of it): the point is saturated.
+            sat = [p for p in points if p[3] is not None and p[3] < 0.95 * p[0]]
+            ax.scatter([p[0] for p in sat], [p[2] for p in sat], s=160, facecolors="none", edgecolors=line.get_color())
+        ax.set_xscale("log")
+        ax.set_xlabel("offered deliveries/s (2,000 SSE subscribers over 200 BOMs); rings: rate not sustained")
         ax.set_ylabel("publish-to-delivery latency, ms")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
