@@ -80,7 +80,7 @@ for rep in $(seq "$reps"); do
         ;;
       hold) # 15,000 connections (half SSE, half SignalR) for 2 minutes under a steady publish load
         ours redis "hold/ours-redis" --sse 7500 --signalr-json 3750 --signalr-msgpack 3750 --boms 1500 \
-          --rate 300 --hold 120 --sample 10 --settle 5 --connect-concurrency 300 --max-seconds 200
+          --rate 300 --hold 120 --warmup 2 --sample 10 --settle 5 --connect-concurrency 300 --max-seconds 240
         ;;
     esac
   done

@@ -129,8 +129,9 @@ internal sealed class Publisher : IAsyncDisposable
                 }
             }
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
+            // Metrics are a bonus: a busy or stopping server must not fail the run.
         }
 
         return null;
