@@ -4,6 +4,7 @@
 #   bench/run-benchmarks.sh                      # all scenarios, 3 repetitions
 #   REPS=1 SCENARIOS="throughput idle" bench/run-benchmarks.sh
 #   SCENARIOS=hold bench/run-benchmarks.sh       # the 2-minute 15k-connection hold (run once)
+#   SCENARIOS=warm bench/run-benchmarks.sh       # throughput after a long warm-up (JIT tiering done)
 # Then: /usr/bin/python3 bench/report.py $OUT    (table + bench/latency-vs-rate.png)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -72,6 +73,11 @@ for rep in $(seq "$reps"); do
         ours redis "idle/ours-redis" "${args[@]}"
         nchan redis "idle/nchan-redis" "${args[@]}"
         nchan memory "idle/nchan-memory" "${args[@]}"
+        ;;
+      warm) # throughput with a long warm-up (150 events per BOM first), so that our server's JIT has finished tiering
+        args=(--sse 1000 --boms 100 --events 300 --warmup 150 --rate 0 --in-flight 64)
+        ours redis "throughput-warm/ours-redis" "${args[@]}"
+        nchan redis "throughput-warm/nchan-redis" "${args[@]}"
         ;;
       signalr) # the throughput scenario over SignalR (WebSockets), MessagePack and JSON
         args=(--boms 100 --events 300 --warmup 30 --rate 0 --in-flight 64)
