@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using NotificationHub.Bus;
 using NotificationHub.Contracts;
 
@@ -6,8 +7,10 @@ namespace NotificationHub.Server.Hubs;
 
 /// <summary>
 /// Delivers one BOM's <see cref="EnrichmentStream"/> to one connection: every event as <c>EnrichmentEvent</c>, then
-/// <c>stream_end</c>. It outlives the hub invocation that started it, so it sends through <see cref="IHubContext{THub}"/>.
-/// It owns the stream and disposes it when it stops.
+/// <c>stream_end</c>. It outlives the hub invocation that started it. Events are written as
+/// <see cref="SerializedHubMessage"/>s shared by all connections (serialized once per protocol, see
+/// <see cref="SerializedHubEvents"/>) straight to the connection's <see cref="HubConnectionContext"/>; when the node
+/// does not know the context it falls back to <see cref="IHubContext{THub}"/>. It owns the stream and disposes it when it stops.
 /// </summary>
 internal sealed class BomPump
 {
@@ -16,6 +19,7 @@ internal sealed class BomPump
     private readonly string _connectionId;
     private readonly EnrichmentStream _stream;
     private readonly IHubContext<EnrichmentHub> _hub;
+    private readonly HubConnectionContext? _connection;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Action<BomPump> _onEnded;
@@ -25,13 +29,14 @@ internal sealed class BomPump
     private int _started;
     private bool _stopDisposed;
 
-    public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, ILogger logger,
-        Action<BomPump> onEnded, Action abortConnection, CancellationToken connectionAborted)
+    public BomPump(string connectionId, EnrichmentStream stream, IHubContext<EnrichmentHub> hub, HubConnectionContext? connection,
+        ILogger logger, Action<BomPump> onEnded, Action abortConnection, CancellationToken connectionAborted)
     {
         _abortConnection = abortConnection;
         _connectionId = connectionId;
         _stream = stream;
         _hub = hub;
+        _connection = connection;
         _logger = logger;
         _onEnded = onEnded;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted);
@@ -78,7 +83,7 @@ internal sealed class BomPump
         end.CancelAfter(StreamEndSendTimeout);
         try
         {
-            await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.StreamEnd(BomId, reason), end.Token);
+            await SendAsync(client, SerializedHubEvents.StreamEnd(BomId, reason), end.Token);
             return true;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -119,7 +124,7 @@ internal sealed class BomPump
                 {
                     while (_stream.TryRead(out var busEvent))
                     {
-                        await client.SendAsync(EnrichmentHub.EventMethod, EnrichmentHubEvent.From(busEvent), send.Token);
+                        await SendAsync(client, SerializedHubEvents.Get(busEvent), send.Token);
                         if (_stream.Ended)
                         {
                             reason = StreamEndReasons.ForTerminal(busEvent.EventType);
@@ -178,4 +183,9 @@ internal sealed class BomPump
 
         DisposeStop();
     }
+
+    private ValueTask SendAsync(IClientProxy client, SerializedHubMessage message, CancellationToken cancel) =>
+        _connection is { } connection
+            ? connection.WriteAsync(message, cancel)
+            : new ValueTask(client.SendCoreAsync(EnrichmentHub.EventMethod, ((InvocationMessage)message.Message!).Arguments, cancel));
 }

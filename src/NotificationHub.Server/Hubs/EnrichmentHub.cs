@@ -18,6 +18,7 @@ public sealed class EnrichmentHub(
     EnrichmentEventBus bus,
     HubSubscriptionRegistry registry,
     IHubContext<EnrichmentHub> hubContext,
+    LocalHubConnections localConnections,
     IOptions<EnrichmentHubOptions> hubOptions,
     IOptions<AuthOptions> authOptions,
     ILogger<EnrichmentHub> logger) : Hub
@@ -89,7 +90,7 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, logger, connection.RemoveIfSame, Context.Abort, Context.ConnectionAborted);
+        var pump = new BomPump(connectionId, stream!, hubContext, localConnections.Find(connectionId), logger, connection.RemoveIfSame, Context.Abort, Context.ConnectionAborted);
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:

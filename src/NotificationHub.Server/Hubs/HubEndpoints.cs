@@ -40,7 +40,23 @@ public static class HubEndpoints
                 options.Configuration.ChannelPrefix = RedisChannel.Literal(BackplaneChannelPrefix));
         }
 
+        DecorateLifetimeManager(services);
         return services;
+    }
+
+    /// <summary>
+    /// Wraps the enrichment hub's lifetime manager (whichever was registered last: in-process or the Redis backplane)
+    /// in <see cref="TrackingHubLifetimeManager{THub}"/>, so pumps can write pre-serialized events to their connection.
+    /// </summary>
+    private static void DecorateLifetimeManager(IServiceCollection services)
+    {
+        var openGeneric = services.Last(d => d.ServiceType == typeof(HubLifetimeManager<>)).ImplementationType
+            ?? throw new InvalidOperationException("The SignalR lifetime manager is not registered by type.");
+        var innerType = openGeneric.MakeGenericType(typeof(EnrichmentHub));
+        services.AddSingleton<LocalHubConnections>();
+        services.AddSingleton<HubLifetimeManager<EnrichmentHub>>(provider => new TrackingHubLifetimeManager<EnrichmentHub>(
+            (HubLifetimeManager<EnrichmentHub>)ActivatorUtilities.CreateInstance(provider, innerType),
+            provider.GetRequiredService<LocalHubConnections>()));
     }
 
     /// <summary>Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires.</summary>

@@ -10,11 +10,14 @@ public static class ObservabilityExtensions
     /// <summary>Path of the Prometheus scrape endpoint.</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <summary>Adds OpenTelemetry metrics: the bus's meter, ASP.NET Core's and Kestrel's.</summary>
+    /// <summary>
+    /// Adds OpenTelemetry metrics: the bus's meter, ASP.NET Core's, Kestrel's and the runtime's (GC heap, allocated
+    /// bytes: the load tool reads allocations per delivery from them).
+    /// </summary>
     public static IServiceCollection AddHubObservability(this IServiceCollection services)
     {
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, NotificationHub.Jobs.JobMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, NotificationHub.Jobs.JobMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
             .AddPrometheusExporter());
         services.AddSingleton<TransportMetrics>();
         services.AddSingleton<HubConnectionMetricsFilter>();

@@ -20,7 +20,9 @@ public sealed class BackplaneTests(RedisServerFixture redis)
         var settings = new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString };
         await using var nodeA = await HubServer.StartAsync(settings);
         await using var nodeB = await HubServer.StartAsync(settings);
-        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(nodeA.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
+        // The node's manager decorates the backplane's (it records local connections for pre-serialized writes).
+        var manager = Assert.IsType<TrackingHubLifetimeManager<EnrichmentHub>>(nodeA.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
+        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(manager.Inner);
 
         var bom = $"bom-scaled-{Guid.NewGuid():N}";
         var marker = $"bom-marker-{Guid.NewGuid():N}";

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using NotificationHub.Contracts;
+using StackExchange.Redis;
+
+namespace NotificationHub.LoadTest;
+
+/// <summary>
+/// Publishes the run's events: through our publishing API, straight onto our bus channel in Redis, or to Nchan's
+/// publisher location. Every event carries the <see cref="BenchMarker"/> stamped just before it is sent.
+/// </summary>
+internal sealed class Publisher : IAsyncDisposable
+{
+    public const string Tenant = "bench";
+    private const string ChannelPrefix = "enrichment:bom:"; // Redis:ChannelPrefix default (RedisBusNames)
+    private readonly LoadOptions _options;
+    private readonly HttpClient _http;
+    private readonly ConnectionMultiplexer? _redis;
+    private long _failures;
+
+    private Publisher(LoadOptions options, ConnectionMultiplexer? redis)
+    {
+        _options = options;
+        _redis = redis;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.InFlight, UseProxy = false })
+        {
+            BaseAddress = options.Url,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        if (!options.IsNchan)
+        {
+            var token = JwtMinter.Mint(options.SigningKey, "bench-publisher", null, "enrichment:publish", TimeSpan.FromHours(1));
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    public long Failures => Interlocked.Read(ref _failures);
+
+    public string? FirstError { get; private set; }
+
+    public static async Task<Publisher> CreateAsync(LoadOptions options)
+    {
+        ConnectionMultiplexer? redis = null;
+        if (options.Publish == "redis")
+        {
+            redis = await ConnectionMultiplexer.ConnectAsync(options.Redis ?? throw new ArgumentException("--publish redis needs --redis"));
+        }
+
+        return new Publisher(options, redis);
+    }
+
+    /// <summary>Makes each BOM known and owned by the bench tenant (ours only; an Nchan channel exists on first use).</summary>
+    public async Task CreateBomsAsync(IReadOnlyList<string> bomIds, CancellationToken cancel)
+    {
+        if (_options.IsNchan)
+        {
+            // Nothing to create; open the publishing connections (and JIT the path) on a channel nobody watches.
+            await Parallel.ForEachAsync(Enumerable.Range(0, _options.InFlight * 2), new ParallelOptions { MaxDegreeOfParallelism = _options.InFlight, CancellationToken = cancel }, async (_, ct) =>
+            {
+                using var response = await _http.PostAsync("/pub?id=warmup-" + bomIds[0], Json("{}"), ct);
+            });
+            return;
+        }
+
+        await Parallel.ForEachAsync(bomIds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancel }, async (bom, ct) =>
+        {
+            var body = $"{{\"event_type\":\"{EnrichmentEventNames.Started}\",\"tenant_id\":\"{Tenant}\",\"state\":{{\"total_items\":{_options.EventsPerBom}}}}}";
+            using var response = await _http.PostAsync(EventsPath(bom), Json(body), ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"creating BOM {bom}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            }
+        });
+    }
+
+    /// <summary>Publishes event <paramref name="seq"/> (1-based) of a BOM.</summary>
+    public async Task PublishAsync(string bomId, long seq, CancellationToken cancel)
+    {
+        var ticks = Stopwatch.GetTimestamp();
+        var marker = BenchMarker.Payload(seq, ticks);
+        var total = _options.Warmup + _options.EventsPerBom;
+        var state = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"total_items\":{total},\"processed_items\":{seq},\"enriched_items\":{seq},\"error_items\":0,\"percent_complete\":{100.0 * seq / total:0.##}}}");
+        try
+        {
+            if (_options.IsNchan)
+            {
+                // What our bus would carry: an envelope of the same shape and size.
+                var body = Envelope(bomId, seq, state, marker);
+                using var response = await _http.PostAsync("/pub?id=" + bomId, Json(body), cancel);
+                Check(response);
+            }
+            else if (_redis is not null)
+            {
+                await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(ChannelPrefix + bomId), Envelope(bomId, seq, state, marker));
+            }
+            else
+            {
+                var body = $"{{\"event_type\":\"{EnrichmentEventNames.Progress}\",\"tenant_id\":\"{Tenant}\",\"state\":{state},\"payload\":{marker}}}";
+                using var response = await _http.PostAsync(EventsPath(bomId), Json(body), cancel);
+                Check(response);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or RedisException or TaskCanceledException && !cancel.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _failures);
+            FirstError ??= ex.Message;
+        }
+    }
+
+    /// <summary>The server's <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c> (ours), or null.</summary>
+    public async Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel)
+    {
+        if (_options.IsNchan)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = await _http.GetStringAsync("/metrics", cancel);
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal))
+                {
+                    return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            // Metrics are a bonus: a busy or stopping server must not fail the run.
+        }
+
+        return null;
+    }
+
+    private void Check(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            Interlocked.Increment(ref _failures);
+            FirstError ??= $"publish: {(int)response.StatusCode}";
+        }
+    }
+
+    private static string Envelope(string bomId, long seq, string state, string marker) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{{\"event_id\":\"bench-{seq}\",\"event_type\":\"{EnrichmentEventNames.Progress}\",\"bom_id\":\"{bomId}\",\"tenant_id\":\"{Tenant}\",\"created_at\":\"{DateTimeOffset.UtcNow:O}\",\"state\":{state},\"payload\":{marker}}}");
+
+    private static string EventsPath(string bomId) => $"/api/enrichment/{bomId}/events";
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Summarizes load-tool results (JSON lines) into the tables of docs/benchmarks.md and draws the latency chart.
+
+    /usr/bin/python3 bench/report.py bench/results/run-*.jsonl [--chart bench/latency-vs-rate.png]
+
+Medians over repetitions, with [min-max] ranges. The chart needs matplotlib (Debian: python3-matplotlib).
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def load(paths):
+    runs = defaultdict(list)
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    r = json.loads(line)
+                    runs[r["label"]].append(r)
+    return runs
+
+
+def med(rs, key, scale=1.0):
+    values = [r[key] * scale for r in rs if r.get(key) is not None]
+    if not values:
+        return None, None, None
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(triple, digits=0):
+    m, lo, hi = triple
+    if m is None:
+        return "-"
+    f = f"{{:,.{digits}f}}"
+    if len({round(lo, digits), round(hi, digits)}) == 1:
+        return f.format(m)
+    return f"{f.format(m)} [{f.format(lo)}–{f.format(hi)}]"
+
+
+def ok(rs):
+    bad = sum(r["missing"] + r["duplicates"] + r["connect_errors"] + r["stream_errors"] for r in rs)
+    return "ok" if bad == 0 else f"{bad} errors"
+
+
+def per_conn(r):
+    return (r["rss_idle_ki_b"] - r["rss_before_ki_b"]) / max(1, r["connections_held"])
+
+
+def target(runs, name, ours, peer, key, goal, met):
+    a, b = runs.get(ours, []), runs.get(peer, [])
+    ratios = []
+    for x, y in zip(a, b):  # the i-th run of each label belongs to the same repetition
+        vx = per_conn(x) if key is None else x[key]
+        vy = per_conn(y) if key is None else y[key]
+        if isinstance(vx, (int, float)) and isinstance(vy, (int, float)) and vy:
+            ratios.append(vx / vy)
+    if not ratios:
+        return
+    m = statistics.median(ratios)
+    print(f"| {name} | {fmt((m, min(ratios), max(ratios)), 2)} | {goal} | {'yes' if met(m) else '**no**'} |")
+
+
+def main(argv):
+    chart = "bench/latency-vs-rate.png"
+    paths = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--chart":
+            chart = argv[i + 1]
+            i += 2
+        else:
+            paths.append(argv[i])
+            i += 1
+    runs = load(paths)
+
+    print("### Throughput (1,000 subscribers, 100 BOMs, as fast as the pair goes)\n")
+    print("| variant | runs | deliveries/s | p50 ms | p99 ms | client CPU s/100k | server CPU s/100k | server bytes allocated/delivery | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label in sorted(l for l in runs if l.startswith("throughput")):
+        rs = runs[label]
+        print(f"| {label.replace('throughput/', '').replace('throughput-warm/', 'warm: ')} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
+              f"| {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'client_cpu_per100k'), 2)} | {fmt(med(rs, 'server_cpu_per100k'), 2)} "
+              f"| {fmt(med(rs, 'server_allocated_bytes_per_delivery'))} | {ok(rs)} |")
+
+    print("\n### Latency at a fixed rate (2,000 subscribers, 200 BOMs)\n")
+    print("| variant | target deliveries/s | runs | measured deliveries/s | p50 ms | p90 ms | p99 ms | max ms | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    series = defaultdict(list)
+    lat = sorted((l for l in runs if l.startswith("latency/")), key=lambda l: (l.split("/")[1], int(l.split("/")[2])))
+    for label in lat:
+        _, variant, rate = label.split("/")
+        rs = runs[label]
+        print(f"| {variant} | {int(rate):,} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
+              f"| {fmt(med(rs, 'p90_ms'), 2)} | {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'max_ms'), 1)} | {ok(rs)} |")
+        series[variant].append((int(rate), med(rs, "p50_ms")[0], med(rs, "p99_ms")[0], med(rs, "deliveries_per_second")[0]))
+
+    print("\n### Memory per idle SSE connection (10,000 connections, 1,000 BOMs)\n")
+    print("| variant | runs | held | RSS before MiB | RSS idle MiB | KiB per connection | check |")
+    print("|---|---|---|---|---|---|---|")
+    for label in sorted(l for l in runs if l.startswith("idle/")):
+        rs = runs[label]
+        pcs = [per_conn(r) for r in rs]
+        print(f"| {label.replace('throughput/', '').replace('throughput-warm/', 'warm: ')} | {len(rs)} | {fmt(med(rs, 'connections_held'))} | {fmt(med(rs, 'rss_before_ki_b', 1 / 1024), 1)} "
+              f"| {fmt(med(rs, 'rss_idle_ki_b', 1 / 1024), 1)} | {fmt((statistics.median(pcs), min(pcs), max(pcs)), 2)} | {ok(rs)} |")
+
+    for label in sorted(l for l in runs if l.startswith("hold/")):
+        for r in runs[label]:
+            samples = " ".join(f"{s / 1024:.0f}" for s in r["rss_samples_ki_b"])
+            print(f"\n### Hold ({label}): {r['connections_held']}/{r['connections']} connections, {r['received']:,}/{r['expected']:,} deliveries, "
+                  f"{r['duplicates']} duplicates, {r['missing']} missing, {r['connect_errors'] + r['stream_errors']} errors, "
+                  f"p99 {r['p99_ms']:.2f} ms; RSS MiB before {r['rss_before_ki_b'] / 1024:.0f}, idle {r['rss_idle_ki_b'] / 1024:.0f}, "
+                  f"every 10 s: {samples}, after {r['rss_after_ki_b'] / 1024:.0f}")
+
+    print("\n### Targets: ratios measured in the same repetition (median [min–max] over repetitions)\n")
+    print("| target | ratio | goal | met |")
+    print("|---|---|---|---|")
+    target(runs, "SSE deliveries/s, ours (Redis bus, HTTP publish) / Nchan (Redis)", "throughput/ours-redis", "throughput/nchan-redis",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s, ours (Redis bus, PUBLISH on the channel) / Nchan (Redis)", "throughput/ours-redis-publish", "throughput/nchan-redis",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s, ours (in-memory bus) / Nchan (memory)", "throughput/ours-memory", "throughput/nchan-memory",
+           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s after a long warm-up, ours (Redis bus, HTTP publish) / Nchan (Redis)", "throughput-warm/ours-redis",
+           "throughput-warm/nchan-redis", "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "p99 latency at 20,000 deliveries/s, ours / Nchan (Redis)", "latency/ours-redis/20000", "latency/nchan-redis/20000",
+           "p99_ms", "<= 1.0", lambda r: r <= 1.0)
+    target(runs, "memory per idle SSE connection at 10,000, ours / Nchan (Redis)", "idle/ours-redis", "idle/nchan-redis",
+           None, "<= 1.5", lambda r: r <= 1.5)
+    target(runs, "SignalR MessagePack deliveries/s / our SSE", "throughput/ours-signalr-msgpack", "throughput/ours-redis",
+           "deliveries_per_second", ">= 0.7", lambda r: r >= 0.7)
+
+    if series:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print(f"\n(matplotlib missing: no chart; apt-get install python3-matplotlib)", file=sys.stderr)
+            return
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for variant, points in sorted(series.items()):
+            points.sort()
+            xs = [p[0] for p in points]
+            line, = ax.plot(xs, [p[2] for p in points], marker="o", label=f"{variant} p99")
+            ax.plot(xs, [p[1] for p in points], marker=".", linestyle="--", color=line.get_color(), label=f"{variant} p50")
+            # Hollow rings: the pair did not sustain the offered rate (measured < 95 % of it): the point is saturated.
+            sat = [p for p in points if p[3] is not None and p[3] < 0.95 * p[0]]
+            ax.scatter([p[0] for p in sat], [p[2] for p in sat], s=160, facecolors="none", edgecolors=line.get_color())
+        ax.set_xscale("log")
+        ax.set_xlabel("offered deliveries/s (2,000 SSE subscribers over 200 BOMs); rings: rate not sustained")
+        ax.set_ylabel("publish-to-delivery latency, ms")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.set_title("Latency vs delivery rate (medians of repetitions; shared 2-core VM)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(chart, dpi=110)
+        print(f"\nchart: {chart}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using NotificationHub.Bus;
+
+namespace NotificationHub.Server.Hubs;
+
+/// <summary>
+/// The <c>EnrichmentEvent</c> invocation of a bus event as a <see cref="SerializedHubMessage"/>: SignalR serializes
+/// it once per hub protocol (JSON, MessagePack) on first write and every connection gets the same bytes. The bus
+/// hands the same <see cref="BusEvent"/> to every local subscriber, so the message is cached while the event lives.
+/// </summary>
+internal static class SerializedHubEvents
+{
+    private static readonly ConditionalWeakTable<BusEvent, SerializedHubMessage> Cache = [];
+
+    /// <summary>The shared message of <paramref name="busEvent"/>.</summary>
+    public static SerializedHubMessage Get(BusEvent busEvent) =>
+        Cache.GetValue(busEvent, static e => new SerializedHubMessage(Invocation(EnrichmentHubEvent.From(e))));
+
+    /// <summary>The <c>stream_end</c> message of a BOM (one connection's; not cached).</summary>
+    public static SerializedHubMessage StreamEnd(string bomId, string reason) =>
+        new(Invocation(EnrichmentHubEvent.StreamEnd(bomId, reason)));
+
+    private static InvocationMessage Invocation(EnrichmentHubEvent hubEvent) =>
+        new(EnrichmentHub.EventMethod, [hubEvent]);
+}
