@@ -318,10 +318,18 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         var bomId = NewBomId();
         var published = new List<string> { (await PublishAsync(bus, bomId, EnrichmentEventNames.Started)).EventId };
 
+        // Half-way the publisher waits until two streams are open, so some streams always open mid-run (an
+        // in-memory publisher could otherwise finish before the opener gets going on a busy machine).
+        var twoOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var publisher = Task.Run(async () =>
         {
             for (var i = 1; i <= 60; i++)
             {
+                if (i == 30)
+                {
+                    await twoOpened.Task.WaitAsync(StepTimeout);
+                }
+
                 published.Add((await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i % 20)).EventId);
             }
 
@@ -332,6 +340,11 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         while (!publisher.IsCompleted)
         {
             streams.Add(await OpenAsync(bus, bomId));
+            if (streams.Count >= 2)
+            {
+                twoOpened.TrySetResult();
+            }
+
             await Task.Yield();
         }
 
