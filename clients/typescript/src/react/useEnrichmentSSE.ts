@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { EnrichmentSseStream, type EventSourceConstructor } from '../sse.js';
 import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
-import { useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
+import { hookResult, useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
 
 /** Options of {@link useEnrichmentSSE}. */
 export interface EnrichmentSSEOptions extends EnrichmentHookOptions {
@@ -51,16 +51,5 @@ export function useEnrichmentSSE(bomId: string | null | undefined, options: Enri
   const connect = useCallback(() => stream?.connect(), [stream]);
   const disconnect = useCallback(() => stream?.disconnect(), [stream]);
   const retry = useCallback(() => stream?.retry(), [stream]);
-  return {
-    progress: snapshot.progress,
-    progressPercent: snapshot.progressPercent,
-    isComplete: snapshot.isComplete,
-    isFailed: snapshot.isFailed,
-    error: snapshot.error,
-    isProcessing: snapshot.isProcessing,
-    connectionStatus: snapshot.connectionStatus,
-    connect,
-    disconnect,
-    retry,
-  };
+  return hookResult(snapshot, { connect, disconnect, retry });
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { EnrichmentHubClient, type HubProtocolName } from '../signalr.js';
 import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
-import { useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
+import { hookResult, useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
 
 /** Options of {@link useEnrichmentSignalR}. */
 export interface EnrichmentSignalROptions extends EnrichmentHookOptions {
@@ -63,16 +63,5 @@ export function useEnrichmentSignalR(bomId: string | null | undefined, options: 
   }, [client, tracker, autoConnect, connect, latest]);
 
   const snapshot = useSnapshot(tracker);
-  return {
-    progress: snapshot.progress,
-    progressPercent: snapshot.progressPercent,
-    isComplete: snapshot.isComplete,
-    isFailed: snapshot.isFailed,
-    error: snapshot.error,
-    isProcessing: snapshot.isProcessing,
-    connectionStatus: snapshot.connectionStatus,
-    connect,
-    disconnect,
-    retry,
-  };
+  return hookResult(snapshot, { connect, disconnect, retry });
 }

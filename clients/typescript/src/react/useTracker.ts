@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { notifyIfHidden } from '../notifications.js';
 import { EnrichmentProgressTracker, initialSnapshot, type EnrichmentCallbacks, type EnrichmentSnapshot } from '../state.js';
-import type { EnrichmentHookOptions } from './types.js';
+import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
 
 /** The latest options, readable from long-lived callbacks without reconnecting when they change. */
 export function useLatest<T>(value: T): { readonly current: T } {
@@ -43,4 +43,23 @@ export function useSnapshot(tracker: EnrichmentProgressTracker | null): Enrichme
     tracker ? () => tracker.current : initial,
     tracker ? () => tracker.current : initial,
   );
+}
+
+/** The guide's return shape, the same for every transport: the snapshot's fields and the three controls. */
+export function hookResult(
+  snapshot: EnrichmentSnapshot,
+  controls: Pick<EnrichmentHookResult, 'connect' | 'disconnect' | 'retry'>,
+): EnrichmentHookResult {
+  return {
+    progress: snapshot.progress,
+    progressPercent: snapshot.progressPercent,
+    isComplete: snapshot.isComplete,
+    isFailed: snapshot.isFailed,
+    error: snapshot.error,
+    isProcessing: snapshot.isProcessing,
+    connectionStatus: snapshot.connectionStatus,
+    connect: controls.connect,
+    disconnect: controls.disconnect,
+    retry: controls.retry,
+  };
 }
