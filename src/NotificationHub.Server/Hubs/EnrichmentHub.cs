@@ -90,7 +90,7 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, localConnections.Find(connectionId), logger, connection.RemoveIfSame, Context.Abort, Context.ConnectionAborted);
+        var pump = new BomPump(connectionId, stream!, hubContext, localConnections.Find(connectionId), logger, connection.RemoveIfSame, AbortTransport(Context), Context.ConnectionAborted);
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:
@@ -168,4 +168,15 @@ public sealed class EnrichmentHub(
         HubLog.Refused(logger, Context.ConnectionId, Http.ApiProblems.ForLog(bomId), message);
         return new HubException(message);
     }
+
+    /// <summary>
+    /// How a pump drops a connection whose client does not read. Not <see cref="HubCallerContext.Abort"/>: that sends
+    /// (when the socket still takes it) a close message with <c>allowReconnect: false</c>, and SignalR clients then
+    /// stop for good instead of reconnecting and resubscribing from their last ids. Aborting the transport itself
+    /// looks like a lost connection, which clients with automatic reconnect recover from.
+    /// </summary>
+    private static Action AbortTransport(HubCallerContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeFeature>() is { } lifetime
+            ? lifetime.Abort
+            : context.Abort;
 }

@@ -124,6 +124,8 @@ public sealed class SlowConsumerTests
         // The hub aborted the stalled connection (its blocked send was cancelled): the socket ends, the registry forgets it.
         var stalledText = await stalled.ReadUntilClosedAsync();
         Assert.DoesNotContain(completed.EventId, stalledText, StringComparison.Ordinal);
+        // No SignalR close message: one from HubCallerContext.Abort carries allowReconnect:false and clients would not reconnect.
+        Assert.DoesNotContain("\"type\":7", stalledText, StringComparison.Ordinal);
         var registry = server.Services.GetRequiredService<HubSubscriptionRegistry>();
         await WaitUntilAsync(() => registry.ConnectionCount == 1, "the stalled connection was released");
         Assert.True(fast.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
