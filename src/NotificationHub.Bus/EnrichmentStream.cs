@@ -62,7 +62,7 @@ public sealed class EnrichmentStream : IAsyncDisposable
             throw new SlowConsumerException();
         }
 
-        while (_subscription.Reader.TryRead(out var live))
+        while (_subscription.TryTake(out var live))
         {
             if (live.HasLogId && _lastLogId is { } last && live.LogId <= last)
             {
@@ -93,6 +93,13 @@ public sealed class EnrichmentStream : IAsyncDisposable
 
         return _initialIndex < _initial.Count ? ValueTask.FromResult(true) : _subscription.Reader.WaitToReadAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Makes a pending (or the next) <see cref="WaitToReadAsync"/> return true although no event may be ready; safe
+    /// from any thread. A transport that waits without a cancellation token (no allocation per wait) calls it from
+    /// its timers and cancellation callbacks, then looks at why it woke.
+    /// </summary>
+    public void Wake() => _subscription.Wake();
 
     /// <summary>All remaining events, ending after the terminal event.</summary>
     public async IAsyncEnumerable<BusEvent> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)

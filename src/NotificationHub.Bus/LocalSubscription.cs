@@ -10,7 +10,16 @@ namespace NotificationHub.Bus;
     Justification = "The token source has no timer; transports may still hold its token after the subscription is released.")]
 internal sealed class LocalSubscription
 {
+    /// <summary>Queued by <see cref="Wake"/>: not an event; the reader skips it.</summary>
+    private static readonly BusEvent WakeUpMarker = new("", "", "", "", ReadOnlyMemory<byte>.Empty);
+
     private readonly Channel<BusEvent> _queue;
+
+    // 1 while a wake-up marker is queued: at most one at a time.
+    private int _wakeQueued;
+
+    // Events queued (the marker aside): the capacity applies to them exactly.
+    private int _queued;
 
     // Never disposed (see the suppression): CancelAsync may still be running callbacks after the release.
     private readonly CancellationTokenSource _cutOff = new();
@@ -19,7 +28,8 @@ internal sealed class LocalSubscription
     {
         Topic = topic;
         Capacity = capacity;
-        _queue = Channel.CreateBounded<BusEvent>(new BoundedChannelOptions(capacity)
+        // One slot more than the capacity, so that a queued wake-up marker never counts against a subscriber's events.
+        _queue = Channel.CreateBounded<BusEvent>(new BoundedChannelOptions(capacity + 1)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -34,7 +44,7 @@ internal sealed class LocalSubscription
     public ChannelReader<BusEvent> Reader => _queue.Reader;
 
     /// <summary>Events queued now (for the queue-depth gauge).</summary>
-    public int Count => _queue.Reader.Count;
+    public int Count => Volatile.Read(ref _queued);
 
     /// <summary>True once the subscriber was cut off: what is still queued is discarded, not delivered.</summary>
     public bool IsCutOff => _cutOff.IsCancellationRequested;
@@ -51,11 +61,12 @@ internal sealed class LocalSubscription
     /// </summary>
     public bool TryDeliver(BusEvent busEvent)
     {
-        if (_queue.Writer.TryWrite(busEvent))
+        if (Interlocked.Increment(ref _queued) <= Capacity && _queue.Writer.TryWrite(busEvent))
         {
             return true;
         }
 
+        Interlocked.Decrement(ref _queued);
         return !CutOff();
     }
 
@@ -73,4 +84,31 @@ internal sealed class LocalSubscription
     }
 
     public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Takes the next queued event, skipping a wake-up marker.</summary>
+    public bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BusEvent? busEvent)
+    {
+        while (_queue.Reader.TryRead(out busEvent))
+        {
+            if (!ReferenceEquals(busEvent, WakeUpMarker))
+            {
+                Interlocked.Decrement(ref _queued);
+                return true;
+            }
+
+            Volatile.Write(ref _wakeQueued, 0);
+        }
+
+        return false;
+    }
+
+    /// <summary>Makes a pending or the next wait return, without an event (see <see cref="EnrichmentStream.Wake"/>).</summary>
+    public void Wake()
+    {
+        if (Interlocked.CompareExchange(ref _wakeQueued, 1, 0) == 0 && !_queue.Writer.TryWrite(WakeUpMarker))
+        {
+            // Full (the reader has events to take: it is awake anyway) or closed (it ends anyway).
+            Volatile.Write(ref _wakeQueued, 0);
+        }
+    }
 }

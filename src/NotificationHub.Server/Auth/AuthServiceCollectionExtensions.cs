@@ -85,7 +85,11 @@ public static class AuthServiceCollectionExtensions
                 if (user.GetTenantId(auth.TenantClaim) is null && !user.HasScope(ClaimNames.PublishScope))
                 {
                     context.Fail($"The token has no '{auth.TenantClaim}' claim.");
+                    return Task.CompletedTask;
                 }
+
+                // Streams and hub connections hold the principal for their whole life: keep only what we read.
+                context.Principal = SlimPrincipal.From(user, auth.TenantClaim);
 
                 return Task.CompletedTask;
             },

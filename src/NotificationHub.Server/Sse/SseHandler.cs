@@ -27,9 +27,6 @@ public sealed class SseHandler(
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
     public const string LastEventIdQueryParameter = "last_event_id";
 
-    // Timers accept at most ~49 days; a token that lives longer is closed by then and the client reconnects.
-    private static readonly TimeSpan MaxStreamLifetime = TimeSpan.FromDays(30);
-
     /// <summary>Serves one stream until it ends or the client leaves.</summary>
     public async Task HandleAsync(HttpContext http, string bomId)
     {
@@ -95,37 +92,22 @@ public sealed class SseHandler(
             WriteJsonEvent(writer, EnrichmentEventNames.Connected,
                 new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
 
-            var untilExpiry = (http.User.GetExpiry() ?? DateTimeOffset.MaxValue) - time.GetUtcNow();
-            using var expiry = new CancellationTokenSource(
-                untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry > MaxStreamLifetime ? MaxStreamLifetime : untilExpiry, time);
-            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancel, expiry.Token, host.ApplicationStopping, stream.CutOffToken);
-
+            var expiresAt = http.User.GetExpiry() ?? DateTimeOffset.MaxValue;
             string? reason;
-            try
+            using (var signals = new SseStreamSignals(stream, writer, time, sseOptions.Value.KeepAliveInterval, expiresAt, cancel, host.ApplicationStopping))
             {
-                reason = await PumpAsync(stream, writer, lifetime.Token);
-            }
-            catch (OperationCanceledException) when (stream.CutOffToken.IsCancellationRequested && !cancel.IsCancellationRequested)
-            {
-                // Cut off while a write was blocked on a client that does not read.
-                reason = StreamEndReasons.SlowConsumer;
-            }
-            catch (OperationCanceledException) when (host.ApplicationStopping.IsCancellationRequested && !cancel.IsCancellationRequested)
-            {
-                // Draining: the client reconnects (to another node) with its Last-Event-ID.
-                reason = StreamEndReasons.ServerShutdown;
-            }
-            catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancel.IsCancellationRequested)
-            {
-                reason = StreamEndReasons.TokenExpired;
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                reason = null; // the client left
-            }
-            catch (SlowConsumerException)
-            {
-                reason = StreamEndReasons.SlowConsumer;
+                try
+                {
+                    reason = await PumpAsync(stream, writer, signals, cancel);
+                }
+                catch (SlowConsumerException)
+                {
+                    reason = StreamEndReasons.SlowConsumer;
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    reason = null; // the client left
+                }
             }
 
             if (reason is not null && !await TryEndAsync(http, writer, bomId, reason))
@@ -155,6 +137,12 @@ public sealed class SseHandler(
             WriteJsonEvent(writer, EnrichmentEventNames.StreamEnd,
                 new StreamEndEvent { BomId = bomId, Reason = reason }, EnrichmentJsonContext.Default.StreamEndEvent);
             var flushed = await writer.FlushAsync(timeout.Token);
+            if (flushed.IsCanceled)
+            {
+                // An interruption that came after the pump's last flush (CancelPendingFlush cancels the next one).
+                flushed = await writer.FlushAsync(timeout.Token);
+            }
+
             return !flushed.IsCanceled;
         }
         catch (OperationCanceledException)
@@ -164,11 +152,12 @@ public sealed class SseHandler(
         }
     }
 
-    /// <summary>Writes events as they come and keepalives when idle; returns the <c>stream_end</c> reason.</summary>
-    private async Task<string> PumpAsync(EnrichmentStream stream, System.IO.Pipelines.PipeWriter writer, CancellationToken cancel)
+    /// <summary>
+    /// Writes events as they come and keepalives when due; returns the <c>stream_end</c> reason, or null when the
+    /// client left. Waits without a token: <see cref="SseStreamSignals"/> wakes it (and cancels a blocked flush).
+    /// </summary>
+    private async Task<string?> PumpAsync(EnrichmentStream stream, System.IO.Pipelines.PipeWriter writer, SseStreamSignals signals, CancellationToken aborted)
     {
-        using var keepAlive = new PeriodicTimer(sseOptions.Value.KeepAliveInterval, time);
-        Task<bool>? nextEvent = null, nextTick = null;
         while (true)
         {
             while (stream.TryRead(out var busEvent))
@@ -176,27 +165,39 @@ public sealed class SseHandler(
                 writer.Write(SseFrameCache.Get(busEvent));
                 if (stream.Ended)
                 {
-                    await writer.FlushAsync(cancel);
-                    return StreamEndReasons.ForTerminal(busEvent.EventType);
+                    await writer.FlushAsync(CancellationToken.None); // interrupted by the signals, not a token
+                    return aborted.IsCancellationRequested ? null : StreamEndReasons.ForTerminal(busEvent.EventType);
                 }
             }
 
-            await writer.FlushAsync(cancel);
-            nextEvent ??= stream.WaitToReadAsync(cancel).AsTask();
-            nextTick ??= keepAlive.WaitForNextTickAsync(cancel).AsTask();
-            var done = await Task.WhenAny(nextEvent, nextTick);
-            if (done == nextTick)
+            if (signals.TakeKeepAlive())
             {
-                nextTick = null;
-                await done; // throws when cancelled
                 WriteJsonEvent(writer, EnrichmentEventNames.KeepAlive,
                     new KeepAliveEvent { Timestamp = time.GetUtcNow() }, EnrichmentJsonContext.Default.KeepAliveEvent);
             }
-            else
+
+            await writer.FlushAsync(CancellationToken.None); // interrupted by the signals, not a token
+            if (aborted.IsCancellationRequested)
             {
-                nextEvent = null;
-                await done; // throws SlowConsumerException or on cancellation
+                return null;
             }
+
+            if (stream.CutOffToken.IsCancellationRequested)
+            {
+                return StreamEndReasons.SlowConsumer; // cut off while a write was blocked on a client that does not read
+            }
+
+            if (host.ApplicationStopping.IsCancellationRequested)
+            {
+                return StreamEndReasons.ServerShutdown; // draining: the client reconnects (elsewhere) with its Last-Event-ID
+            }
+
+            if (signals.Expired)
+            {
+                return StreamEndReasons.TokenExpired;
+            }
+
+            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; throws SlowConsumerException when cut off
         }
     }
 

@@ -421,6 +421,30 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Wake_ends_a_pending_wait_without_an_event_and_takes_no_room_from_the_queue()
+    {
+        var bus = CreateBus(o => o.SubscriberQueueCapacity = 2);
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(bus, bomId);
+        await NextAsync(stream); // the snapshot
+
+        var wait = stream.WaitToReadAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+        stream.Wake();
+        stream.Wake(); // at most one wake-up is queued
+        Assert.True(await wait.WaitAsync(StepTimeout));
+        Assert.False(stream.TryRead(out _));
+
+        // A wake-up queued while nobody reads does not count against the capacity: two events still fit.
+        stream.Wake();
+        var first = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1);
+        var second = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 2);
+        Assert.Equal(first.EventId, (await NextAsync(stream)).EventId);
+        Assert.Equal(second.EventId, (await NextAsync(stream)).EventId);
+    }
+
+    [Fact]
     public async Task Delivered_data_is_the_contract_envelope_with_the_event_id()
     {
         var bus = CreateBus();
