@@ -15,12 +15,19 @@ mkdir -p bench/results
 out="${OUT:-bench/results/run-$(date -u +%Y%m%dT%H%M%S).jsonl}"
 
 if [ -z "${NO_BUILD:-}" ]; then
-  dotnet build src/NotificationHub.Server -c Release -v q -nologo >/dev/null
   dotnet build bench/NotificationHub.LoadTest -c Release -v q -nologo >/dev/null
 fi
 # Run from copies, so that builds in the work tree during the run do not swap the binaries under test.
 bin_dir="$(mktemp -d /tmp/bench-bin.XXXXXX)"
-cp -r src/NotificationHub.Server/bin/Release/net10.0 "$bin_dir/server"
+# The server under test is published as production deploys it (src/NotificationHub.Server/Dockerfile): ReadyToRun,
+# so that a server seconds old runs precompiled code instead of spending its first seconds in the JIT.
+# SERVER_DIR=<dir> measures an existing build instead (e.g. src/NotificationHub.Server/bin/Release/net10.0, plain JIT).
+if [ -n "${SERVER_DIR:-}" ]; then
+  cp -r "$SERVER_DIR" "$bin_dir/server"
+else
+  dotnet publish src/NotificationHub.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -p:SkipDemoBuild=true -o "$bin_dir/server" -v q -nologo >/dev/null
+fi
 cp -r bench/NotificationHub.LoadTest/bin/Release/net10.0 "$bin_dir/loadtest"
 server_dll="$bin_dir/server/NotificationHub.Server.dll"
 export LOADTEST_DLL="$bin_dir/loadtest/NotificationHub.LoadTest.dll"
