@@ -15,12 +15,19 @@ mkdir -p bench/results
 out="${OUT:-bench/results/run-$(date -u +%Y%m%dT%H%M%S).jsonl}"
 
 if [ -z "${NO_BUILD:-}" ]; then
-  dotnet build src/NotificationHub.Server -c Release -v q -nologo >/dev/null
   dotnet build bench/NotificationHub.LoadTest -c Release -v q -nologo >/dev/null
 fi
 # Run from copies, so that builds in the work tree during the run do not swap the binaries under test.
 bin_dir="$(mktemp -d /tmp/bench-bin.XXXXXX)"
-cp -r src/NotificationHub.Server/bin/Release/net10.0 "$bin_dir/server"
+# The server under test is published as production deploys it (src/NotificationHub.Server/Dockerfile): ReadyToRun,
+# so that a server seconds old runs precompiled code instead of spending its first seconds in the JIT.
+# SERVER_DIR=<dir> measures an existing build instead (e.g. src/NotificationHub.Server/bin/Release/net10.0, plain JIT).
+if [ -n "${SERVER_DIR:-}" ]; then
+  cp -r "$SERVER_DIR" "$bin_dir/server"
+else
+  dotnet publish src/NotificationHub.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -p:SkipDemoBuild=true -o "$bin_dir/server" -v q -nologo >/dev/null
+fi
 cp -r bench/NotificationHub.LoadTest/bin/Release/net10.0 "$bin_dir/loadtest"
 server_dll="$bin_dir/server/NotificationHub.Server.dll"
 export LOADTEST_DLL="$bin_dir/loadtest/NotificationHub.LoadTest.dll"
@@ -39,7 +46,8 @@ ours() {
   local redis_arg=(--server-redis "127.0.0.1:$redis_port")
   [ "$bus" = "memory" ] && redis_arg=()
   redis-cli -p "$redis_port" flushall >/dev/null
-  dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" \
+  # DOTNET_GCgen0size: as the Dockerfile sets it.
+  dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" --server-env DOTNET_GCgen0size=0x400000 \
     "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
 }
 # nchan STORAGE LABEL ARGS...: nginx+nchan started and stopped by bench/nchan/run.sh.

@@ -11,8 +11,32 @@ public static class ClaimsPrincipalExtensions
         user.FindFirst(tenantClaim)?.Value is { Length: > 0 } tenant ? tenant : null;
 
     /// <summary>True when the token's space-separated <c>scope</c> contains <paramref name="scope"/>.</summary>
-    public static bool HasScope(this ClaimsPrincipal user, string scope) =>
-        user.FindAll(ClaimNames.Scope).Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
+    /// <remarks>
+    /// Runs for every publish request (the policy and the token check): the scope string is scanned in place
+    /// rather than split into an array per claim. <see cref="ClaimsPrincipal.FindAll(string)"/> is kept, so the
+    /// identity decides how claim types compare, as before.
+    /// </remarks>
+    public static bool HasScope(this ClaimsPrincipal user, string scope)
+    {
+        if (scope.Length == 0)
+        {
+            return false; // Split(RemoveEmptyEntries) never yielded an empty scope
+        }
+
+        foreach (var claim in user.FindAll(ClaimNames.Scope))
+        {
+            var value = claim.Value.AsSpan();
+            foreach (var range in value.Split(' '))
+            {
+                if (value[range].SequenceEqual(scope))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The token's expiry, or null when it has none.</summary>
     public static DateTimeOffset? GetExpiry(this ClaimsPrincipal user) =>

@@ -28,10 +28,9 @@ public static class PublishEndpoints
         IOptions<AuthOptions> authOptions,
         ILoggerFactory loggerFactory)
     {
-        var logger = loggerFactory.CreateLogger("NotificationHub.Publishing");
         if (!BomIds.IsValid(bom_id))
         {
-            return Refuse(logger, ApiProblems.InvalidBomId(), bom_id);
+            return Refuse(loggerFactory, ApiProblems.InvalidBomId(), bom_id);
         }
 
         PublishEventRequest? request;
@@ -41,43 +40,46 @@ public static class PublishEndpoints
         }
         catch (JsonException ex)
         {
-            return Refuse(logger, ApiProblems.InvalidEvent($"The body is not a valid event: {ex.Message}"), bom_id);
+            return Refuse(loggerFactory, ApiProblems.InvalidEvent($"The body is not a valid event: {ex.Message}"), bom_id);
         }
 
         if (request is null)
         {
-            return Refuse(logger, ApiProblems.InvalidEvent("The body is empty."), bom_id);
+            return Refuse(loggerFactory, ApiProblems.InvalidEvent("The body is empty."), bom_id);
         }
 
         // A publisher token bound to a tenant may only publish for that tenant.
         var tokenTenant = http.User.GetTenantId(authOptions.Value.TenantClaim);
         if (tokenTenant is not null && request.TenantId is not null && tokenTenant != request.TenantId)
         {
-            return Refuse(logger, ApiProblems.Forbidden("The token's tenant differs from tenant_id."), bom_id);
+            return Refuse(loggerFactory, ApiProblems.Forbidden("The token's tenant differs from tenant_id."), bom_id);
         }
 
         try
         {
-            var published = await bus.PublishAsync(bom_id, request with { TenantId = request.TenantId ?? tokenTenant }, http.RequestAborted);
+            // Copy the request only when the token supplies the tenant.
+            var toPublish = request.TenantId is null && tokenTenant is not null ? request with { TenantId = tokenTenant } : request;
+            var published = await bus.PublishAsync(bom_id, toPublish, http.RequestAborted);
             return TypedResults.Accepted((string?)null, new PublishEventResponse { EventId = published.EventId });
         }
         catch (InvalidEventException ex)
         {
-            return Refuse(logger, ApiProblems.InvalidEvent(ex.Message), bom_id);
+            return Refuse(loggerFactory, ApiProblems.InvalidEvent(ex.Message), bom_id);
         }
         catch (BomOwnershipException)
         {
-            return Refuse(logger, ApiProblems.TenantMismatch(), bom_id);
+            return Refuse(loggerFactory, ApiProblems.TenantMismatch(), bom_id);
         }
         catch (BusUnavailableException)
         {
-            return Refuse(logger, ApiProblems.BusUnavailable(), bom_id);
+            return Refuse(loggerFactory, ApiProblems.BusUnavailable(), bom_id);
         }
     }
 
-    private static ProblemHttpResult Refuse(ILogger logger, ProblemHttpResult problem, string bomId)
+    // The logger is only needed for a refusal, so it is looked up here rather than on every accepted publish.
+    private static ProblemHttpResult Refuse(ILoggerFactory loggerFactory, ProblemHttpResult problem, string bomId)
     {
-        PublishLog.Refused(logger, problem.StatusCode, problem.ProblemDetails.Detail ?? "", ApiProblems.ForLog(bomId));
+        PublishLog.Refused(loggerFactory.CreateLogger("NotificationHub.Publishing"), problem.StatusCode, problem.ProblemDetails.Detail ?? "", ApiProblems.ForLog(bomId));
         return problem;
     }
 }
