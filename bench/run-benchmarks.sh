@@ -87,10 +87,13 @@ for rep in $(seq "$reps"); do
         ours redis "throughput-warm/ours-redis" "${args[@]}"
         nchan redis "throughput-warm/nchan-redis" "${args[@]}"
         ;;
-      signalr) # the throughput scenario over SignalR (WebSockets), MessagePack and JSON
+      signalr) # the throughput scenario over SignalR (WebSockets), MessagePack and JSON, read by the raw hub-protocol
+        # client (events read in place, like the raw SSE reader); one MessagePack row with the real .NET client, which
+        # deserializes every message (more client CPU on the shared cores)
         args=(--boms 100 --events 300 --warmup 30 --rate 0 --in-flight 64)
-        ours redis "throughput/ours-signalr-msgpack" --signalr-msgpack 1000 "${args[@]}"
-        ours redis "throughput/ours-signalr-json" --signalr-json 1000 "${args[@]}"
+        ours redis "throughput/ours-signalr-msgpack" --signalr-msgpack 1000 --signalr-client raw "${args[@]}"
+        ours redis "throughput/ours-signalr-json" --signalr-json 1000 --signalr-client raw "${args[@]}"
+        ours redis "throughput/ours-signalr-msgpack-dotnet" --signalr-msgpack 1000 --signalr-client dotnet "${args[@]}"
         ;;
       hold) # 15,000 connections (half SSE, half SignalR) for 2 minutes under a steady publish load
         ours redis "hold/ours-redis" --sse 7500 --signalr-json 3750 --signalr-msgpack 3750 --boms 1500 \

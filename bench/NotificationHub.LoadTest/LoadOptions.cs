@@ -17,6 +17,9 @@ internal sealed class LoadOptions
           --server-pid PID[,PID]    pids whose RSS/CPU are reported (a started server's is known)
           --signing-key KEY         Auth:SigningKey (the started server gets it)
           --sse N --signalr-json N --signalr-msgpack N   connections (each watches one BOM)
+          --signalr-client raw|dotnet   SignalR subscribers: raw hub protocol over ClientWebSocket, reading events in
+                                    place like the SSE reader (raw), or the real .NET client, which deserializes
+                                    every message (dotnet) (raw)
           --boms K                  BOMs / channels the connections are spread over (100)
           --events M                events published per BOM (100)
           --rate R                  publish rate, events/s over all BOMs (0: as fast as --in-flight allows)
@@ -55,6 +58,9 @@ internal sealed class LoadOptions
     public int SignalRJson { get; set; }
 
     public int SignalRMessagePack { get; set; }
+
+    /// <summary><c>raw</c>: <see cref="RawSignalRSubscriber"/>; <c>dotnet</c>: <see cref="SignalRSubscriber"/> (Microsoft.AspNetCore.SignalR.Client).</summary>
+    public string SignalRClient { get; set; } = "raw";
 
     public int Boms { get; set; } = 100;
 
@@ -114,6 +120,7 @@ internal sealed class LoadOptions
                 case "--sse": o.Sse = Int(v); break;
                 case "--signalr-json": o.SignalRJson = Int(v); break;
                 case "--signalr-msgpack": o.SignalRMessagePack = Int(v); break;
+                case "--signalr-client": o.SignalRClient = v is "raw" or "dotnet" ? v : throw new ArgumentException("--signalr-client is raw or dotnet"); break;
                 case "--boms": o.Boms = Math.Max(1, Int(v)); break;
                 case "--events": o.EventsPerBom = Int(v); break;
                 case "--rate": o.Rate = Double(v); break;

@@ -27,6 +27,9 @@ internal sealed class LoadResult
 
     public int SignalRMessagePack { get; set; }
 
+    /// <summary>Which SignalR subscriber ran (<c>raw</c> or <c>dotnet</c>); null without SignalR connections.</summary>
+    public string? SignalRClient { get; set; }
+
     public int Boms { get; set; }
 
     public int EventsPerBom { get; set; }
@@ -105,7 +108,7 @@ internal sealed class LoadResult
     {
         var c = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(c, $"== {Label} ({Target}, publish {Publish}) =="));
-        w.WriteLine(string.Create(c, $"  connections held      {ConnectionsHeld}/{Connections} (SSE {Sse}, SignalR JSON {SignalRJson}, MessagePack {SignalRMessagePack}) over {Boms} BOMs, {ConnectErrors} connect errors, {ConnectSeconds:0.0} s"));
+        w.WriteLine(string.Create(c, $"  connections held      {ConnectionsHeld}/{Connections} (SSE {Sse}, SignalR JSON {SignalRJson}, MessagePack {SignalRMessagePack}{(SignalRClient is null ? "" : ", " + SignalRClient + " client")}) over {Boms} BOMs, {ConnectErrors} connect errors, {ConnectSeconds:0.0} s"));
         w.WriteLine(string.Create(c, $"  published             {Published} events ({EventsPerBom}/BOM) in {PublishSeconds:0.00} s, target rate {(RateTarget > 0 ? RateTarget.ToString("0", c) + "/s" : "max")}, {PublishFailures} failures"));
         w.WriteLine(string.Create(c, $"  deliveries            {Received}/{Expected} received, {Duplicates} duplicates, {Gaps} gaps, {Missing} missing, {StreamErrors} stream errors{(TimedOut ? ", TIMED OUT" : "")}"));
         w.WriteLine(string.Create(c, $"  rate                  {DeliveriesPerSecond:0} deliveries/s over {DeliverySeconds:0.00} s"));

@@ -86,6 +86,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.Sse = options.Sse;
         result.SignalRJson = options.SignalRJson;
         result.SignalRMessagePack = options.SignalRMessagePack;
+        result.SignalRClient = options.SignalRJson + options.SignalRMessagePack > 0 ? options.SignalRClient : null;
         result.Boms = options.Boms;
         result.EventsPerBom = options.EventsPerBom;
         result.RateTarget = options.Rate;
@@ -128,11 +129,11 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         return result;
     }
 
-    private async Task<(List<SseSubscriber> Sse, List<SignalRSubscriber> SignalR, List<Task> Readers)> ConnectAsync(
+    private async Task<(List<SseSubscriber> Sse, List<ISignalRSubscriber> SignalR, List<Task> Readers)> ConnectAsync(
         string[] boms, CancellationToken subscriberCancel, CancellationToken cancel)
     {
         var sse = new List<SseSubscriber>();
-        var signalR = new List<SignalRSubscriber>();
+        var signalR = new List<ISignalRSubscriber>();
         var readers = new List<Task>();
         var endpoint = new IPEndPoint(IPAddress.Parse(options.Url.Host), options.Url.Port);
         var token = JwtMinter.Mint(options.SigningKey, "bench-user", Publisher.Tenant, null, TimeSpan.FromHours(2));
@@ -158,7 +159,9 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
             {
                 var messagePack = i >= options.Sse + options.SignalRJson;
                 var invoker = invokers.Length > 0 ? invokers[index % invokers.Length] : null;
-                var subscriber = new SignalRSubscriber(_stats, hubUrl, token, messagePack, invoker);
+                ISignalRSubscriber subscriber = options.SignalRClient == "dotnet"
+                    ? new SignalRSubscriber(_stats, hubUrl, token, messagePack, invoker)
+                    : new RawSignalRSubscriber(_stats, hubUrl, token, messagePack, invoker, subscriberCancel);
                 pending.Add(Task.Run(async () =>
                 {
                     try

@@ -7,8 +7,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace NotificationHub.LoadTest;
 
-/// <summary>One SignalR connection (WebSockets, no negotiation) watching one BOM, with the JSON or MessagePack protocol.</summary>
-internal sealed class SignalRSubscriber : IAsyncDisposable
+/// <summary>
+/// One SignalR connection (WebSockets, no negotiation) watching one BOM, with the JSON or MessagePack protocol, through
+/// the real .NET client (<c>--signalr-client dotnet</c>): it deserializes every message into a <see cref="BenchHubEvent"/>.
+/// </summary>
+internal sealed class SignalRSubscriber : ISignalRSubscriber
 {
     private readonly DeliveryStats _stats;
     private readonly HubConnection _connection;

@@ -10,14 +10,16 @@ namespace NotificationHub.Tests.Bench;
 /// </summary>
 public sealed class LoadToolSmokeTests
 {
-    [Fact]
-    public async Task A_tiny_run_receives_every_event_once_on_every_transport()
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("dotnet")]
+    public async Task A_tiny_run_receives_every_event_once_on_every_transport(string signalRClient)
     {
         await using var server = await HubServer.StartAsync();
         var options = LoadOptions.Parse([
             "--label", "smoke", "--url", server.BaseAddress.ToString(), "--signing-key", HubServer.SigningKey,
             "--sse", "4", "--signalr-json", "2", "--signalr-msgpack", "2", "--boms", "2", "--events", "5",
-            "--warmup", "1", "--settle", "0", "--drain", "5", "--max-seconds", "30",
+            "--warmup", "1", "--settle", "0", "--drain", "5", "--max-seconds", "30", "--signalr-client", signalRClient,
         ]);
         using var log = new StringWriter();
 
@@ -32,6 +34,30 @@ public sealed class LoadToolSmokeTests
         Assert.Equal(0, result.StreamErrors);
         Assert.True(result.P99Ms > 0, "latencies are measured from the stamp inside each event");
         Assert.Contains("\"received\":40", result.ToJson(), StringComparison.Ordinal);
+        Assert.Contains($"\"signal_r_client\":\"{signalRClient}\"", result.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Raw_SignalR_subscribers_alone_receive_every_event_once_with_both_protocols()
+    {
+        await using var server = await HubServer.StartAsync();
+        var options = LoadOptions.Parse([
+            "--label", "smoke-raw", "--url", server.BaseAddress.ToString(), "--signing-key", HubServer.SigningKey,
+            "--signalr-json", "3", "--signalr-msgpack", "3", "--boms", "3", "--events", "20", "--in-flight", "8",
+            "--warmup", "2", "--settle", "0", "--drain", "5", "--max-seconds", "30", "--signalr-client", "raw",
+        ]);
+        using var log = new StringWriter();
+
+        var result = await new LoadRun(options, log).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(45));
+
+        Assert.Equal(6, result.ConnectionsHeld);
+        Assert.Equal(0, result.ConnectErrors);
+        Assert.Equal(6 * 20, result.Expected);
+        Assert.Equal(result.Expected, result.Received);
+        Assert.Equal(0, result.Duplicates);
+        Assert.Equal(0, result.Gaps);
+        Assert.Equal(0, result.StreamErrors);
+        Assert.Null(result.FirstError);
     }
 
     [Fact]
