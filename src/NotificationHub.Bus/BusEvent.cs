@@ -8,6 +8,14 @@ namespace NotificationHub.Bus;
 /// </summary>
 public sealed class BusEvent
 {
+    /// <summary>How many <see cref="BusEventEncoding{T}"/>s a process may declare.</summary>
+    public const int MaxEncodings = 8;
+
+    private static int s_encodingCount;
+
+    // The event's encodings by BusEventEncoding slot, created on first use.
+    private object?[]? _encodings;
+
     /// <summary>Creates an event.</summary>
     public BusEvent(string eventId, string eventType, string bomId, string tenantId, ReadOnlyMemory<byte> json)
     {
@@ -43,6 +51,32 @@ public sealed class BusEvent
 
     /// <summary>True for <c>enrichment.completed</c> and <c>enrichment.failed</c>.</summary>
     public bool IsTerminal => EnrichmentEventNames.IsTerminal(EventType);
+
+    /// <summary>
+    /// This event in the wire format <paramref name="encoding"/>, encoded on first use and then shared by every
+    /// subscriber and connection that writes it (the fan-out encodes each event once per format, not per client).
+    /// </summary>
+    public T GetEncoding<T>(BusEventEncoding<T> encoding)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(encoding);
+        var slots = _encodings ?? Interlocked.CompareExchange(ref _encodings, new object?[MaxEncodings], null) ?? _encodings;
+        if (slots[encoding.Slot] is T cached)
+        {
+            return cached;
+        }
+
+        var encoded = encoding.Encode(this);
+        return Interlocked.CompareExchange(ref slots[encoding.Slot], encoded, null) as T ?? encoded;
+    }
+
+    internal static int ReserveEncodingSlot()
+    {
+        var slot = Interlocked.Increment(ref s_encodingCount) - 1;
+        return slot < MaxEncodings
+            ? slot
+            : throw new InvalidOperationException($"At most {MaxEncodings} bus event encodings may be declared.");
+    }
 
     /// <summary>The envelope, parsed (allocates; for tests, snapshots and clients, not the fan-out path).</summary>
     public EnrichmentEnvelope ToEnvelope() => EnrichmentJson.DeserializeEnvelope(Json.Span);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NotificationHub.Bus;
@@ -19,18 +18,17 @@ public sealed record EnrichmentHubEvent(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("data")] JsonElement Data)
 {
-    private static readonly ConditionalWeakTable<BusEvent, EnrichmentHubEvent> Cache = [];
+    private static readonly BusEventEncoding<EnrichmentHubEvent> Encoding = new(static e =>
+    {
+        var reader = new Utf8JsonReader(e.Json.Span);
+        return new EnrichmentHubEvent(e.EventType, e.EventId, JsonElement.ParseValue(ref reader));
+    });
 
     /// <summary>
     /// The message of a bus event. The bus hands the same <see cref="BusEvent"/> to every local subscriber, so its
-    /// JSON is parsed once per event (cached while the event lives), not once per connection.
+    /// JSON is parsed once per event (kept on the event), not once per connection.
     /// </summary>
-    public static EnrichmentHubEvent From(BusEvent busEvent) =>
-        Cache.GetValue(busEvent, static e =>
-        {
-            var reader = new Utf8JsonReader(e.Json.Span);
-            return new EnrichmentHubEvent(e.EventType, e.EventId, JsonElement.ParseValue(ref reader));
-        });
+    public static EnrichmentHubEvent From(BusEvent busEvent) => busEvent.GetEncoding(Encoding);
 
     /// <summary>The <c>stream_end</c> message of a BOM.</summary>
     public static EnrichmentHubEvent StreamEnd(string bomId, string reason) =>

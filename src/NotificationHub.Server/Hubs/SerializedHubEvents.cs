@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using NotificationHub.Bus;
@@ -8,15 +7,15 @@ namespace NotificationHub.Server.Hubs;
 /// <summary>
 /// The <c>EnrichmentEvent</c> invocation of a bus event as a <see cref="SerializedHubMessage"/>: SignalR serializes
 /// it once per hub protocol (JSON, MessagePack) on first write and every connection gets the same bytes. The bus
-/// hands the same <see cref="BusEvent"/> to every local subscriber, so the message is cached while the event lives.
+/// hands the same <see cref="BusEvent"/> to every local subscriber, so the message is kept on the event.
 /// </summary>
 internal static class SerializedHubEvents
 {
-    private static readonly ConditionalWeakTable<BusEvent, SerializedHubMessage> Cache = [];
+    private static readonly BusEventEncoding<SerializedHubMessage> Encoding =
+        new(static e => new SerializedHubMessage(Invocation(EnrichmentHubEvent.From(e))));
 
     /// <summary>The shared message of <paramref name="busEvent"/>.</summary>
-    public static SerializedHubMessage Get(BusEvent busEvent) =>
-        Cache.GetValue(busEvent, static e => new SerializedHubMessage(Invocation(EnrichmentHubEvent.From(e))));
+    public static SerializedHubMessage Get(BusEvent busEvent) => busEvent.GetEncoding(Encoding);
 
     /// <summary>The <c>stream_end</c> message of a BOM (one connection's; not cached).</summary>
     public static SerializedHubMessage StreamEnd(string bomId, string reason) =>
