@@ -116,12 +116,25 @@ internal sealed class BomPump
         // the connection is aborted: the client reconnects and resubscribes from its last ids.
         var blocked = false;
         using var send = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stream.CutOffToken);
+
+        // The waits take no token: a bounded channel allocates a waiter (with its token registration) for every wait
+        // with a cancellable token, i.e. about once per delivery, while a wait without one reuses the channel's
+        // single waiter. Stopping wakes the wait instead (registered once per pump), and the loop then looks at the
+        // token; a cut-off completes the queue, which ends the wait by itself.
+        using var wakeOnStop = cancel.UnsafeRegister(static stream => ((EnrichmentStream)stream!).Wake(), _stream);
         try
         {
             try
             {
-                while (!ended && await _stream.WaitToReadAsync(cancel))
+                while (!ended)
                 {
+                    cancel.ThrowIfCancellationRequested();
+                    if (!await _stream.WaitToReadAsync(CancellationToken.None))
+                    {
+                        break;
+                    }
+
+                    cancel.ThrowIfCancellationRequested(); // woken by StopAsync: nothing more is sent
                     while (_stream.TryRead(out var busEvent))
                     {
                         await SendAsync(client, SerializedHubEvents.Get(busEvent), send.Token);
