@@ -46,8 +46,9 @@ ours() {
   local redis_arg=(--server-redis "127.0.0.1:$redis_port")
   [ "$bus" = "memory" ] && redis_arg=()
   redis-cli -p "$redis_port" flushall >/dev/null
-  # DOTNET_GCgen0size: as the Dockerfile sets it.
-  dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" --server-env DOTNET_GCgen0size=0x400000 \
+  # The environment the Dockerfile sets (GC budget; the shared array pool SignalR's connection pipes rent from).
+  dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" \
+    --server-env DOTNET_GCgen0size=0x400000 --server-env DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
     "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
 }
 # nchan STORAGE LABEL ARGS...: nginx+nchan started and stopped by bench/nchan/run.sh.
