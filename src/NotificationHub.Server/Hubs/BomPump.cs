@@ -128,6 +128,8 @@ internal sealed class BomPump
             {
                 while (!ended)
                 {
+                    // Not redundant with the check after the wait: the stop's single wake-up may already have been
+                    // taken (and skipped) by TryRead below, and then no other wake-up would end the next wait.
                     cancel.ThrowIfCancellationRequested();
                     if (!await _stream.WaitToReadAsync(CancellationToken.None))
                     {
