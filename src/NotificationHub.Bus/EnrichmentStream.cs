@@ -11,7 +11,8 @@ public sealed class EnrichmentStream : IAsyncDisposable
 {
     private readonly EnrichmentEventBus _bus;
     private readonly LocalSubscription _subscription;
-    private readonly IReadOnlyList<BusEvent> _initial;
+    // The replay or snapshot; released once read, as a stream then lives for hours holding nothing but its queue.
+    private IReadOnlyList<BusEvent> _initial;
     private int _initialIndex;
     private EventLogId? _lastLogId;
     private bool _ended;
@@ -53,6 +54,12 @@ public sealed class EnrichmentStream : IAsyncDisposable
         if (_initialIndex < _initial.Count)
         {
             busEvent = _initial[_initialIndex++];
+            if (_initialIndex == _initial.Count)
+            {
+                _initial = [];
+                _initialIndex = 0;
+            }
+
             return Accept(busEvent);
         }
 

@@ -13,6 +13,9 @@ namespace NotificationHub.Server.Auth;
 /// </remarks>
 public static class SlimPrincipal
 {
+    // The last issuer seen: tokens nearly always come from one issuer, so most connections share this instance.
+    private static string? s_issuer;
+
     /// <summary>A principal with copies of <paramref name="user"/>'s subject, tenant, expiry and scope claims.</summary>
     public static ClaimsPrincipal From(ClaimsPrincipal user, string tenantClaim)
     {
@@ -20,13 +23,35 @@ public static class SlimPrincipal
         var claims = new List<Claim>(4);
         foreach (var claim in user.Claims)
         {
-            if (claim.Type == ClaimNames.Subject || claim.Type == tenantClaim || claim.Type == ClaimNames.Expiry || claim.Type == ClaimNames.Scope)
+            // The type and issuer strings were parsed out of this token: use shared instances instead, so that a
+            // connection keeps only its own values (sub, tenant, exp).
+            var type = claim.Type == ClaimNames.Subject ? ClaimNames.Subject
+                : claim.Type == tenantClaim ? tenantClaim
+                : claim.Type == ClaimNames.Expiry ? ClaimNames.Expiry
+                : claim.Type == ClaimNames.Scope ? ClaimNames.Scope
+                : null;
+            if (type is not null)
             {
-                claims.Add(new Claim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer));
+                var issuer = Shared(ref s_issuer, claim.Issuer);
+                var originalIssuer = claim.OriginalIssuer == issuer ? issuer : claim.OriginalIssuer;
+                claims.Add(new Claim(type, claim.Value, claim.ValueType, issuer, originalIssuer));
             }
         }
 
         return new ClaimsPrincipal(new ClaimsIdentity(
             claims, source?.AuthenticationType, source?.NameClaimType ?? ClaimNames.Subject, source?.RoleClaimType ?? ClaimTypes.Role));
+    }
+
+    // Races only decide which of two equal strings is kept: harmless.
+    private static string Shared(ref string? cache, string value)
+    {
+        var cached = Volatile.Read(ref cache);
+        if (cached is not null && cached == value)
+        {
+            return cached;
+        }
+
+        Volatile.Write(ref cache, value);
+        return value;
     }
 }
