@@ -30,6 +30,20 @@ public sealed class AuthOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many validated publisher tokens (scope <c>enrichment:publish</c>) are kept, so that a publisher reusing its
+    /// token is not validated again on every publish request; 0 turns the cache off. User tokens are never cached.
+    /// </summary>
+    [Range(0, 65536)]
+    public int PublisherTokenCacheSize { get; set; } = 1024;
+
+    /// <summary>
+    /// How long a cached publisher token may be used after it was validated (it is never used past its <c>exp</c>):
+    /// the delay before a rotated signing key or changed settings apply to a token already cached.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PublisherTokenCacheMaxAge { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

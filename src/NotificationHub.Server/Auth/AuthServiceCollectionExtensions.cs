@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using NotificationHub.Server.Http;
@@ -23,10 +24,11 @@ public static class AuthServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<TokenIssuer>();
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>, ILoggerFactory>(Configure);
+            .Configure<IOptions<AuthOptions>, ILoggerFactory, TimeProvider>(Configure);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ClaimNames.TenantPolicy, policy => policy.RequireAuthenticatedUser())
@@ -35,11 +37,23 @@ public static class AuthServiceCollectionExtensions
         return services;
     }
 
-    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> authOptions, ILoggerFactory loggerFactory)
+    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> authOptions, ILoggerFactory loggerFactory, TimeProvider time)
     {
         var auth = authOptions.Value;
         var logger = loggerFactory.CreateLogger("NotificationHub.Auth");
         jwt.MapInboundClaims = false;
+
+        // Nothing reads the token back from the authentication properties (GetTokenAsync): saving it only allocated
+        // an item dictionary per request.
+        jwt.SaveToken = false;
+        if (auth.PublisherTokenCacheSize > 0)
+        {
+            // Wraps JwtBearer's own JsonWebTokenHandler, so MapInboundClaims (set above) keeps applying to it.
+            var inner = jwt.TokenHandlers.Single();
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge));
+        }
+
         jwt.Authority = string.IsNullOrEmpty(auth.Authority) ? null : auth.Authority;
         jwt.RequireHttpsMetadata = jwt.Authority?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ?? false;
         jwt.TokenValidationParameters = new TokenValidationParameters
@@ -89,6 +103,8 @@ public static class AuthServiceCollectionExtensions
                 }
 
                 // Streams and hub connections hold the principal for their whole life: keep only what we read.
+                // A cached publisher token hands every request the same identity (ValidatedTokenCache): it is only
+                // read above and replaced here, never mutated.
                 context.Principal = SlimPrincipal.From(user, auth.TenantClaim);
 
                 return Task.CompletedTask;
