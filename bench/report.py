@@ -25,6 +25,11 @@ def load(paths):
                     if (r.get("signal_r_json") or r.get("signal_r_message_pack")) and r.get("signal_r_client", "dotnet") == "dotnet" \
                             and not label.endswith("-dotnet"):
                         label += "-dotnet"
+                    gc = r.get("server_gc")
+                    if gc and r.get("delivery_seconds"):
+                        # Share of the measured phase the server's threads were stopped by its GC (ours only).
+                        r["gc_pause_percent"] = gc["total_pause_ms"] / (r["delivery_seconds"] * 1000) * 100
+                        r["gc_gen0_mean_ms"] = gc["gen0_mean_pause_ms"]
                     runs[label].append(r)
     return runs
 
@@ -83,24 +88,25 @@ def main(argv):
     runs = load(paths)
 
     print("### Throughput (1,000 subscribers, 100 BOMs, as fast as the pair goes)\n")
-    print("| variant | runs | deliveries/s | p50 ms | p99 ms | client CPU s/100k | server CPU s/100k | server bytes allocated/delivery | check |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| variant | runs | deliveries/s | p50 ms | p99 ms | client CPU s/100k | server CPU s/100k | server bytes allocated/delivery | host steal % | check |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label in sorted(l for l in runs if l.startswith("throughput")):
         rs = runs[label]
         print(f"| {label.replace('throughput/', '').replace('throughput-warm/', 'warm: ')} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
               f"| {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'client_cpu_per100k'), 2)} | {fmt(med(rs, 'server_cpu_per100k'), 2)} "
-              f"| {fmt(med(rs, 'server_allocated_bytes_per_delivery'))} | {ok(rs)} |")
+              f"| {fmt(med(rs, 'server_allocated_bytes_per_delivery'))} | {fmt(med(rs, 'host_steal_percent'), 1)} | {ok(rs)} |")
 
     print("\n### Latency at a fixed rate (2,000 subscribers, 200 BOMs)\n")
-    print("| variant | target deliveries/s | runs | measured deliveries/s | p50 ms | p90 ms | p99 ms | max ms | check |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| variant | target deliveries/s | runs | measured deliveries/s | p50 ms | p90 ms | p99 ms | max ms | GC paused % | gen0 pause ms | host steal % | check |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     series = defaultdict(list)
     lat = sorted((l for l in runs if l.startswith("latency/")), key=lambda l: (l.split("/")[1], int(l.split("/")[2])))
     for label in lat:
         _, variant, rate = label.split("/")
         rs = runs[label]
         print(f"| {variant} | {int(rate):,} | {len(rs)} | {fmt(med(rs, 'deliveries_per_second'))} | {fmt(med(rs, 'p50_ms'), 2)} "
-              f"| {fmt(med(rs, 'p90_ms'), 2)} | {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'max_ms'), 1)} | {ok(rs)} |")
+              f"| {fmt(med(rs, 'p90_ms'), 2)} | {fmt(med(rs, 'p99_ms'), 2)} | {fmt(med(rs, 'max_ms'), 1)} "
+              f"| {fmt(med(rs, 'gc_pause_percent'), 1)} | {fmt(med(rs, 'gc_gen0_mean_ms'), 1)} | {fmt(med(rs, 'host_steal_percent'), 1)} | {ok(rs)} |")
         series[variant].append((int(rate), med(rs, "p50_ms")[0], med(rs, "p99_ms")[0], med(rs, "deliveries_per_second")[0]))
 
     print("\n### Memory per idle SSE connection (10,000 connections, 1,000 BOMs)\n")

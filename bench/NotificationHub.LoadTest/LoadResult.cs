@@ -95,6 +95,12 @@ internal sealed class LoadResult
 
     public IReadOnlyDictionary<string, double> ServerThreadCpu { get; set; } = new Dictionary<string, double>();
 
+    /// <summary>The server's garbage collections while publishing and delivering (ours, when it could be traced).</summary>
+    public GcPauseSummary? ServerGc { get; set; }
+
+    /// <summary>Percent of the machine's CPU time the hypervisor gave to other guests while publishing and delivering.</summary>
+    public double HostStealPercent { get; set; }
+
     /// <summary>Server memory per idle connection: (idle − before) / held.</summary>
     public double IdleKiBPerConnection => ConnectionsHeld > 0 ? (RssIdleKiB - RssBeforeKiB) / (double)ConnectionsHeld : 0;
 
@@ -119,6 +125,12 @@ internal sealed class LoadResult
             w.WriteLine(string.Create(c, $"  server allocations    {ServerAllocatedBytes / 1048576.0:0.0} MiB, {perDelivery:0} bytes per delivery (publish included)"));
         }
 
+        if (ServerGc is { } gc)
+        {
+            w.WriteLine(string.Create(c, $"  server GC             gen0 {gc.Count[0]}, gen1 {gc.Count[1]}, gen2 {gc.Count[2]}; paused {gc.TotalPauseMs:0.0} ms in all, gen0 mean {gc.Gen0MeanPauseMs:0.00} ms, max {gc.MaxPauseMs:0.00} ms, suspension mean {gc.MeanSuspendMs:0.00} ms"));
+        }
+
+        w.WriteLine(string.Create(c, $"  host CPU steal        {HostStealPercent:0.0} %"));
         w.WriteLine(string.Create(c, $"  server RSS MiB        before {RssBeforeKiB / 1024.0:0.0}, idle-connected {RssIdleKiB / 1024.0:0.0}, after {RssAfterKiB / 1024.0:0.0}; {IdleKiBPerConnection:0.00} KiB per idle connection"));
         if (RssSamplesKiB.Count > 0)
         {

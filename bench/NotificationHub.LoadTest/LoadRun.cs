@@ -49,7 +49,11 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
             _stats.Reset();
         }
 
+        // Our server is a .NET process: its GC events say how much of the latency tail is collection pauses.
+        await using var gcPauses = server is not null && !options.IsNchan ? GcPauseRecorder.TryStart(server.Pid, log) : null;
         var allocated0 = await publisher.ServerAllocatedBytesAsync(cancel);
+        var host0 = HostCpu.Read();
+        gcPauses?.Begin();
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var serverCpu0 = ProcStats.Cpu(pids);
         var threads0 = pids.Count > 0 ? ProcStats.CpuByThreadName(pids[0]) : [];
@@ -75,6 +79,8 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
         var publishEnd = Stopwatch.GetTimestamp();
         await DrainAsync(expected, cancel);
+        result.ServerGc = gcPauses?.End();
+        result.HostStealPercent = Math.Round(HostCpu.Read().StealPercentSince(host0), 1);
         result.RssAfterKiB = ProcStats.RssKiB(pids);
         var allocated1 = await publisher.ServerAllocatedBytesAsync(cancel);
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu0;

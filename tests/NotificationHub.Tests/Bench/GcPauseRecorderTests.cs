@@ -1,0 +1,44 @@
+using NotificationHub.LoadTest;
+
+namespace NotificationHub.Tests.Bench;
+
+/// <summary>The load tool's GC pause recorder, pointed at this very test process over EventPipe.</summary>
+public sealed class GcPauseRecorderTests
+{
+    [Fact]
+    public async Task Counts_the_collections_of_a_traced_process_with_their_pauses()
+    {
+        using var log = new StringWriter();
+        await using var recorder = GcPauseRecorder.TryStart(Environment.ProcessId, log);
+        Assert.True(recorder is not null, log.ToString());
+        recorder.Begin();
+
+        // Events reach the session a moment after each collection: collect until three gen0 ones were seen.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        GcPauseSummary summary;
+        do
+        {
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+            await Task.Delay(50);
+            summary = recorder.Summarize();
+        }
+        while (summary.Count[0] < 3 && DateTime.UtcNow < deadline);
+
+        Assert.True(summary.Count[0] >= 3, $"gen0 collections seen: {summary.Count[0]}");
+        Assert.True(summary.TotalPauseMs > 0 && summary.MaxPauseMs >= summary.Gen0MeanPauseMs && summary.Gen0MeanPauseMs > 0);
+
+        var ended = recorder.End();
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        await Task.Delay(200);
+        Assert.Equal(ended.Count[0], recorder.Summarize().Count[0]); // nothing counted after End
+    }
+
+    [Fact]
+    public void Steal_is_a_share_of_the_machine_time_between_two_readings()
+    {
+        var start = new HostCpu(Total: 1000, Steal: 10, Idle: 500);
+        Assert.Equal(25, new HostCpu(Total: 1200, Steal: 60, Idle: 550).StealPercentSince(start));
+        Assert.Equal(0, start.StealPercentSince(start));
+        Assert.True(HostCpu.Read().Total > 0, "/proc/stat is readable");
+    }
+}
