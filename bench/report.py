@@ -35,7 +35,8 @@ def load(paths):
 
 
 def med(rs, key, scale=1.0):
-    values = [r[key] * scale for r in rs if r.get(key) is not None]
+    # A run that delivered nothing has no latency ("NaN" in its JSON): it shows as errors in the check column.
+    values = [r[key] * scale for r in rs if isinstance(r.get(key), (int, float)) and r[key] == r[key]]
     if not values:
         return None, None, None
     return statistics.median(values), min(values), max(values)
@@ -53,6 +54,10 @@ def fmt(triple, digits=0):
 
 def ok(rs):
     bad = sum(r["missing"] + r["duplicates"] + r["connect_errors"] + r["stream_errors"] for r in rs)
+    # A run that could not connect at all (e.g. the peer answered 503) expects nothing and misses nothing.
+    failed = sum(1 for r in rs if r["connections_held"] < r["connections"] or r["received"] == 0)
+    if failed:
+        return f"{failed} failed run{'s' if failed > 1 else ''}" + ("" if bad == 0 else f", {bad} errors")
     return "ok" if bad == 0 else f"{bad} errors"
 
 

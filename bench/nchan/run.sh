@@ -44,6 +44,12 @@ for _ in $(seq 100); do
   (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
   sleep 0.1
 done
+# With Redis storage Nchan answers 503 until its Redis connection is up: wait for the publisher to answer otherwise.
+for _ in $(seq 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/pub?id=readiness-probe" || true)
+  [ "$code" != "503" ] && [ "$code" != "000" ] && break
+  sleep 0.1
+done
 sleep 0.5
 master=$(cat "$dir/nginx.pid")
 workers=$(pgrep -P "$master" | paste -sd, -)

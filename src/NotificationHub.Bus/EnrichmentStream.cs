@@ -81,9 +81,9 @@ public sealed class EnrichmentStream : IAsyncDisposable
             return Accept(live);
         }
 
-        if (_subscription.Reader.Completion.IsFaulted)
+        if (_subscription.IsCutOff)
         {
-            _subscription.Reader.Completion.GetAwaiter().GetResult();
+            throw new SlowConsumerException(); // cut off while this read was taking events
         }
 
         return false;
@@ -98,7 +98,7 @@ public sealed class EnrichmentStream : IAsyncDisposable
             return ValueTask.FromResult(false);
         }
 
-        return _initialIndex < _initial.Count ? ValueTask.FromResult(true) : _subscription.Reader.WaitToReadAsync(cancellationToken);
+        return _initialIndex < _initial.Count ? ValueTask.FromResult(true) : _subscription.WaitToReadAsync(cancellationToken);
     }
 
     /// <summary>
