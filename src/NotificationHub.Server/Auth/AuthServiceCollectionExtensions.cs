@@ -51,7 +51,7 @@ public static class AuthServiceCollectionExtensions
             // Wraps JwtBearer's own JsonWebTokenHandler, so MapInboundClaims (set above) keeps applying to it.
             var inner = jwt.TokenHandlers.Single();
             jwt.TokenHandlers.Clear();
-            jwt.TokenHandlers.Add(new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge));
+            jwt.TokenHandlers.Add(new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge, auth.TenantClaim));
         }
 
         jwt.Authority = string.IsNullOrEmpty(auth.Authority) ? null : auth.Authority;
@@ -94,18 +94,19 @@ public static class AuthServiceCollectionExtensions
             },
             OnTokenValidated = context =>
             {
+                // Streams and hub connections hold the principal for their whole life: keep only what we read.
+                // A cached publisher token hands every request the same slim identity (ValidatedTokenCache): it is
+                // wrapped, not copied, and never mutated.
+                var user = SlimPrincipal.From(context.Principal!, auth.TenantClaim);
+
                 // A token must name a tenant unless it is a publisher's service token.
-                var user = context.Principal!;
                 if (user.GetTenantId(auth.TenantClaim) is null && !user.HasScope(ClaimNames.PublishScope))
                 {
                     context.Fail($"The token has no '{auth.TenantClaim}' claim.");
                     return Task.CompletedTask;
                 }
 
-                // Streams and hub connections hold the principal for their whole life: keep only what we read.
-                // A cached publisher token hands every request the same identity (ValidatedTokenCache): it is only
-                // read above and replaced here, never mutated.
-                context.Principal = SlimPrincipal.From(user, auth.TenantClaim);
+                context.Principal = user;
 
                 return Task.CompletedTask;
             },

@@ -8,13 +8,15 @@ public static class ClaimsPrincipalExtensions
 {
     /// <summary>The caller's tenant, or null.</summary>
     public static string? GetTenantId(this ClaimsPrincipal user, string tenantClaim) =>
-        user.FindFirst(tenantClaim)?.Value is { Length: > 0 } tenant ? tenant : null;
+        user is SlimPrincipal { Slim: var slim } && slim.TenantClaim == tenantClaim
+            ? slim.TenantId
+            : user.FindFirst(tenantClaim)?.Value is { Length: > 0 } tenant ? tenant : null;
 
     /// <summary>True when the token's space-separated <c>scope</c> contains <paramref name="scope"/>.</summary>
     /// <remarks>
-    /// Runs for every publish request (the policy and the token check): the scope string is scanned in place
-    /// rather than split into an array per claim. <see cref="ClaimsPrincipal.FindAll(string)"/> is kept, so the
-    /// identity decides how claim types compare, as before.
+    /// Runs for every publish request (the policy and the token check): a <see cref="SlimPrincipal"/>'s scopes are
+    /// read from its fields; any other principal's <c>scope</c> claims through <see cref="ClaimsPrincipal.FindAll(string)"/>,
+    /// so that identity decides how claim types compare. The scope strings are scanned in place, never split.
     /// </remarks>
     public static bool HasScope(this ClaimsPrincipal user, string scope)
     {
@@ -23,15 +25,16 @@ public static class ClaimsPrincipalExtensions
             return false; // Split(RemoveEmptyEntries) never yielded an empty scope
         }
 
+        if (user is SlimPrincipal { Slim: var slim })
+        {
+            return Contains(slim.Scopes, scope);
+        }
+
         foreach (var claim in user.FindAll(ClaimNames.Scope))
         {
-            var value = claim.Value.AsSpan();
-            foreach (var range in value.Split(' '))
+            if (Contains(claim.Value, scope))
             {
-                if (value[range].SequenceEqual(scope))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
@@ -40,11 +43,41 @@ public static class ClaimsPrincipalExtensions
 
     /// <summary>The token's expiry, or null when it has none.</summary>
     public static DateTimeOffset? GetExpiry(this ClaimsPrincipal user) =>
+        user is SlimPrincipal { Slim: var slim } ? slim.Expiry :
         long.TryParse(user.FindFirst(ClaimNames.Expiry)?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var exp)
             ? DateTimeOffset.FromUnixTimeSeconds(exp)
             : null;
 
     /// <summary>The subject, for logs.</summary>
     public static string GetSubject(this ClaimsPrincipal user) =>
-        user.FindFirst(ClaimNames.Subject)?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "?";
+        (user as SlimPrincipal)?.Slim.Subject ?? user.FindFirst(ClaimNames.Subject)?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "?";
+
+    // Whether any of the scope claim values includes scope.
+    internal static bool Contains(string[] values, string scope)
+    {
+        foreach (var value in values)
+        {
+            if (Contains(value, scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Whether the space-separated scopes in value include scope, scanned in place.
+    private static bool Contains(string value, string scope)
+    {
+        var span = value.AsSpan();
+        foreach (var range in span.Split(' '))
+        {
+            if (span[range].SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -27,8 +27,8 @@ namespace NotificationHub.Server.Auth;
 /// A hit returns the same completed task and <see cref="TokenValidationResult"/> every time, so it allocates nothing
 /// here. Those and the <see cref="ClaimsIdentity"/> inside are shared by every request using the token: JwtBearer only
 /// reads the result and wraps the identity in a new <see cref="ClaimsPrincipal"/>, and the server's
-/// <c>OnTokenValidated</c> only reads that principal and replaces it with <see cref="SlimPrincipal.From"/> (new
-/// identity, new claims) before anything else sees it. Nothing may mutate the identity a token handler returns
+/// <c>OnTokenValidated</c> replaces that with a <see cref="SlimPrincipal"/> around the same identity, which is cached
+/// slim already (<see cref="SlimIdentity"/>: only the claims the hub reads). Nothing may mutate the identity a token handler returns
 /// (<c>AddClaim</c> and the like) while this cache is on.
 /// </para>
 /// </remarks>
@@ -38,6 +38,7 @@ internal sealed class ValidatedTokenCache : TokenHandler
     private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly TimeSpan _maxAge;
+    private readonly string _tenantClaim;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     // Counted here rather than with ConcurrentDictionary.Count, which takes every lock of the dictionary.
@@ -51,7 +52,8 @@ internal sealed class ValidatedTokenCache : TokenHandler
     /// <param name="time">The clock entries expire by.</param>
     /// <param name="capacity">At most this many tokens are cached (at least 1).</param>
     /// <param name="maxAge">How long after its validation an entry may be used at most.</param>
-    public ValidatedTokenCache(TokenHandler inner, TimeProvider time, int capacity, TimeSpan maxAge)
+    /// <param name="tenantClaim">The tenant claim's name (<c>Auth:TenantClaim</c>), kept in the cached <see cref="SlimIdentity"/>.</param>
+    public ValidatedTokenCache(TokenHandler inner, TimeProvider time, int capacity, TimeSpan maxAge, string tenantClaim = ClaimNames.DefaultTenant)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(time);
@@ -61,6 +63,7 @@ internal sealed class ValidatedTokenCache : TokenHandler
         _time = time;
         _capacity = capacity;
         _maxAge = maxAge;
+        _tenantClaim = tenantClaim;
     }
 
     /// <summary>The wrapped handler.</summary>
@@ -96,35 +99,37 @@ internal sealed class ValidatedTokenCache : TokenHandler
     private async Task<TokenValidationResult> ValidateAndCacheAsync(string token, TokenValidationParameters validationParameters)
     {
         var result = await _inner.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid)
-        {
-            TryAdd(token, result);
-        }
-
-        return result;
+        // The first request gets what every later one will: the cached result, when the token was cached.
+        return result.IsValid && TryAdd(token, result) is { } cached ? cached : result;
     }
 
-    private void TryAdd(string token, TokenValidationResult result)
+    private TokenValidationResult? TryAdd(string token, TokenValidationResult result)
     {
-        var identity = result.ClaimsIdentity;
         var securityToken = result.SecurityToken;
-        if (identity is null || securityToken is null || !new ClaimsPrincipal(identity).HasScope(ClaimNames.PublishScope))
+        if (result.ClaimsIdentity is null || securityToken is null)
         {
-            return;
+            return null;
+        }
+
+        // Slimmed once here rather than per request in OnTokenValidated, which then wraps this identity as it is.
+        var identity = SlimIdentity.From(new ClaimsPrincipal(result.ClaimsIdentity), _tenantClaim);
+        if (!ClaimsPrincipalExtensions.Contains(identity.Scopes, ClaimNames.PublishScope))
+        {
+            return null;
         }
 
         // ValidTo is MinValue for a token without exp (refused anyway: RequireExpirationTime).
         var validTo = securityToken.ValidTo;
         if (validTo == DateTime.MinValue)
         {
-            return;
+            return null;
         }
 
         var now = _time.GetUtcNow().UtcTicks;
         var expiresAt = Math.Min(ToUtcTicks(validTo), now + _maxAge.Ticks);
         if (expiresAt <= now)
         {
-            return; // accepted only thanks to the clock skew: validate it every time
+            return null; // accepted only thanks to the clock skew: validate it every time
         }
 
         // Bounded without an eviction order to maintain, so that a hit stays one lock-free lookup: a slot is reserved
@@ -133,7 +138,7 @@ internal sealed class ValidatedTokenCache : TokenHandler
         // publisher tokens get in, so filling the cache needs many valid tokens; their number is what capacity bounds.
         if (!TryReserveSlot(now))
         {
-            return;
+            return null;
         }
 
         // A result of our own rather than the inner one: its identity is set (never created lazily from the token
@@ -149,11 +154,11 @@ internal sealed class ValidatedTokenCache : TokenHandler
         if (_entries.TryAdd(token, new Entry(Task.FromResult(cached), expiresAt)))
         {
             LowerNextSweep(expiresAt);
+            return cached;
         }
-        else
-        {
-            Interlocked.Decrement(ref _count); // another request cached it first
-        }
+
+        Interlocked.Decrement(ref _count); // another request cached it first
+        return null;
     }
 
     private bool TryReserveSlot(long now)

@@ -62,6 +62,8 @@ public sealed class ValidatedTokenCacheTests(ITestOutputHelper output)
         }
 
         Assert.Same(second, third); // a hit hands out the cached result itself: nothing allocated per request
+        Assert.Same(first, second); // the request that validated it got the cached result too
+        Assert.IsType<SlimIdentity>(first.ClaimsIdentity); // slimmed once, here, instead of per request
     }
 
     [Fact]
