@@ -13,6 +13,9 @@ public static class AuthServiceCollectionExtensions
     /// <summary>Query parameter carrying the token on the SSE endpoint (the guide's <c>?token=</c>).</summary>
     public const string TokenQueryParameter = "token";
 
+    // What JwtBearer strips from the Authorization header (case-insensitively) to get the token.
+    private const string BearerPrefix = "Bearer ";
+
     /// <summary>Query parameter the SignalR JavaScript client uses.</summary>
     public const string AccessTokenQueryParameter = "access_token";
 
@@ -46,12 +49,14 @@ public static class AuthServiceCollectionExtensions
         // Nothing reads the token back from the authentication properties (GetTokenAsync): saving it only allocated
         // an item dictionary per request.
         jwt.SaveToken = false;
+        ValidatedTokenCache? tokenCache = null;
         if (auth.PublisherTokenCacheSize > 0)
         {
             // Wraps JwtBearer's own JsonWebTokenHandler, so MapInboundClaims (set above) keeps applying to it.
             var inner = jwt.TokenHandlers.Single();
             jwt.TokenHandlers.Clear();
-            jwt.TokenHandlers.Add(new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge, auth.TenantClaim));
+            tokenCache = new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge, auth.TenantClaim);
+            jwt.TokenHandlers.Add(tokenCache);
         }
 
         jwt.Authority = string.IsNullOrEmpty(auth.Authority) ? null : auth.Authority;
@@ -78,9 +83,15 @@ public static class AuthServiceCollectionExtensions
         {
             OnMessageReceived = context =>
             {
-                var query = context.Request.Query;
-                if (string.IsNullOrEmpty(context.Token) && context.Request.Headers.Authorization.Count == 0)
+                if (!string.IsNullOrEmpty(context.Token))
                 {
+                    return Task.CompletedTask;
+                }
+
+                var authorization = context.Request.Headers.Authorization;
+                if (authorization.Count == 0)
+                {
+                    var query = context.Request.Query;
                     var token = query[TokenQueryParameter].ToString();
                     if (string.IsNullOrEmpty(token))
                     {
@@ -88,6 +99,14 @@ public static class AuthServiceCollectionExtensions
                     }
 
                     context.Token = string.IsNullOrEmpty(token) ? null : token;
+                }
+                else if (tokenCache is not null && authorization.Count == 1 && authorization[0] is { } header
+                    && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+                    && tokenCache.TryGetCachedToken(header.AsSpan(BearerPrefix.Length).Trim(), out var cached))
+                {
+                    // A cached publisher token: the cached string, which JwtBearer would otherwise cut anew out of the
+                    // header (as it does below for any other token). Same token, same validation.
+                    context.Token = cached;
                 }
 
                 return Task.CompletedTask;

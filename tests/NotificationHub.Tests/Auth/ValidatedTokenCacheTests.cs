@@ -67,6 +67,22 @@ public sealed class ValidatedTokenCacheTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_cached_token_is_found_from_a_slice_of_a_header_as_the_cached_instance()
+    {
+        var cache = Cache();
+        var token = Publisher("worker-7");
+        Assert.False(cache.TryGetCachedToken(token.AsSpan(), out _));
+        await ValidateAsync(cache, token);
+
+        var header = "Bearer " + token; // a different string instance, as Kestrel would hold it
+        Assert.True(cache.TryGetCachedToken(header.AsSpan("Bearer ".Length), out var cached));
+        Assert.Equal(token, cached);
+        Assert.Same(cached, cache.TryGetCachedToken(token.AsSpan(), out var again) ? again : null);
+        Assert.False(cache.TryGetCachedToken(token.AsSpan(0, token.Length - 1), out _));
+        Assert.False(cache.TryGetCachedToken(Publisher("worker-8").AsSpan(), out _));
+    }
+
+    [Fact]
     public async Task A_cached_token_is_not_used_after_its_exp()
     {
         var cache = Cache(maxAge: TimeSpan.FromHours(1));
