@@ -27,7 +27,15 @@ public static class ClaimsPrincipalExtensions
 
         if (user is SlimPrincipal { Slim: var slim })
         {
-            return Contains(slim.Scopes, scope);
+            foreach (var value in slim.Scopes)
+            {
+                if (Contains(value, scope))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         foreach (var claim in user.FindAll(ClaimNames.Scope))
@@ -51,20 +59,6 @@ public static class ClaimsPrincipalExtensions
     /// <summary>The subject, for logs.</summary>
     public static string GetSubject(this ClaimsPrincipal user) =>
         (user as SlimPrincipal)?.Slim.Subject ?? user.FindFirst(ClaimNames.Subject)?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "?";
-
-    // Whether any of the scope claim values includes scope.
-    internal static bool Contains(string[] values, string scope)
-    {
-        foreach (var value in values)
-        {
-            if (Contains(value, scope))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     // Whether the space-separated scopes in value include scope, scanned in place.
     private static bool Contains(string value, string scope)

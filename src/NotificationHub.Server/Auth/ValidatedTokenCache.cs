@@ -122,11 +122,13 @@ internal sealed class ValidatedTokenCache : TokenHandler
         }
 
         // Slimmed once here rather than per request in OnTokenValidated, which then wraps this identity as it is.
-        var identity = SlimIdentity.From(new ClaimsPrincipal(result.ClaimsIdentity), _tenantClaim);
-        if (!ClaimsPrincipalExtensions.Contains(identity.Scopes, ClaimNames.PublishScope))
+        var user = SlimPrincipal.From(new ClaimsPrincipal(result.ClaimsIdentity), _tenantClaim);
+        if (!user.HasScope(ClaimNames.PublishScope))
         {
             return null;
         }
+
+        var identity = ((SlimPrincipal)user).Slim;
 
         // ValidTo is MinValue for a token without exp (refused anyway: RequireExpirationTime).
         var validTo = securityToken.ValidTo;
