@@ -16,6 +16,8 @@ command -v redis-server >/dev/null 2>&1 || { echo "Installing redis-server"; apt
 # The TypeScript client's end-to-end tests drive Debian's chromium through playwright-core.
 command -v chromium >/dev/null 2>&1 || { echo "Installing chromium"; apt_install chromium; }
 command -v npm >/dev/null 2>&1 || { echo "Installing nodejs and npm"; apt_install nodejs npm; }
+# The result summaries (scripts/summarize-*.py) run on python3.
+command -v python3 >/dev/null 2>&1 || { echo "Installing python3"; apt_install python3; }
 # The packaged redis service is not needed: the tests start their own servers on free loopback ports.
 
 if [ -f docker-compose.yml ]; then
