@@ -86,10 +86,10 @@ public static class ChannelMessageReader
             return new BusEvent(eventId, eventType, bomId, tenantId, message);
         }
 
-        EnrichmentEnvelope envelope;
+        BusEvent busEvent;
         try
         {
-            envelope = new EnrichmentEnvelope
+            var envelope = new EnrichmentEnvelope
             {
                 EventId = eventId ?? Guid.NewGuid().ToString("N"),
                 EventType = eventType,
@@ -106,20 +106,22 @@ public static class ChannelMessageReader
                     : null,
                 Error = GetString(root, "error") ?? (eventType == EnrichmentEventNames.Failed ? GetString(root, "message") : null),
             };
+            busEvent = new BusEvent(envelope.EventId, eventType, bomId, tenantId, EnrichmentJson.SerializeEnvelope(envelope));
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidEventException)
         {
-            dropReason = "state does not match the contract";
+            // A state outside the contract, or a string that cannot be written back (a lone UTF-16 surrogate escape).
+            dropReason = "state or payload does not match the contract";
             return null;
         }
 
         dropReason = null;
-        return new BusEvent(envelope.EventId, eventType, bomId, tenantId, EnrichmentJson.SerializeEnvelope(envelope));
+        return busEvent;
     }
 
     /// <summary>
     /// Maps a legacy state to the contract: <c>failed_items</c> (+ <c>not_found_items</c>) become <c>error_items</c>,
-    /// <c>processed_items</c> is derived when absent. Unnamed fields are kept.
+    /// then the contract's rules apply as to any publisher's state (<see cref="ProgressStateRules"/>). Unnamed fields are kept.
     /// </summary>
     internal static EnrichmentProgressState NormalizeLegacyState(string bomId, string eventType, JsonElement state)
     {
@@ -131,9 +133,7 @@ public static class ChannelMessageReader
             errorItems = GetInt(state, "failed_items") + GetInt(state, "not_found_items");
         }
 
-        var processed = state.TryGetProperty("processed_items", out _) ? parsed.ProcessedItems : parsed.EnrichedItems + errorItems;
-        var status = string.IsNullOrEmpty(parsed.Status) ? EnrichmentStatus.ForEventType(eventType) : parsed.Status;
-        return parsed with { BomId = bomId, Status = status, ErrorItems = errorItems, ProcessedItems = processed };
+        return ProgressStateRules.Normalize(bomId, eventType, parsed with { ErrorItems = errorItems });
     }
 
     private static int GetInt(JsonElement obj, string name) =>

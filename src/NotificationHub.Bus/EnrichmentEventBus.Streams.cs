@@ -34,7 +34,10 @@ public sealed partial class EnrichmentEventBus
                 var replay = await _backend.ReadAfterAsync(bomId, lastEventId, cancellationToken);
                 if (replay.Found)
                 {
-                    if (replay.Events.Count == 0 && latest is { IsTerminal: true } && latest.EventId == lastEventId)
+                    // Compared as log ids, not as text: "000<id>" names the same event as "<id>" (the log reads it
+                    // numerically), so it must end the same way instead of holding a finished BOM's stream open.
+                    if (replay.Events.Count == 0 && latest is { IsTerminal: true, HasLogId: true }
+                        && EventLogId.TryParse(lastEventId, out var resumeId) && resumeId == latest.LogId)
                     {
                         await LeaveAsync(subscription);
                         return (OpenStreamStatus.AlreadyEnded, null);

@@ -77,7 +77,18 @@ public sealed partial class EnrichmentEventBus
             Error = eventType == EnrichmentEventNames.Failed ? request.Error ?? "Enrichment failed" : null,
         };
 
-        var template = EnrichmentJson.SerializeEnvelope(envelope);
+        byte[] template;
+        try
+        {
+            template = EnrichmentJson.SerializeEnvelope(envelope);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            // JSON text may hold escapes that are no Unicode text (a lone UTF-16 surrogate, "\ud800") in a payload,
+            // which the writer refuses: the publisher's mistake, not the server's.
+            throw new InvalidEventException("The event cannot be written as JSON: a string holds an invalid escape (such as a lone UTF-16 surrogate).", ex);
+        }
+
         if (template.Length > _options.MaxEventBytes)
         {
             throw new InvalidEventException($"The event is {template.Length} bytes; at most {_options.MaxEventBytes} are accepted.");
@@ -102,9 +113,6 @@ public sealed partial class EnrichmentEventBus
         return bom is not null && string.Equals(bom.TenantId, tenantId, StringComparison.Ordinal) ? bom : null;
     }
 
-    private static EnrichmentProgressState NormalizeState(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset now)
-    {
-        var status = string.IsNullOrEmpty(state.Status) ? EnrichmentStatus.ForEventType(eventType) : state.Status;
-        return state with { BomId = bomId, Status = status, UpdatedAt = state.UpdatedAt ?? now };
-    }
+    private static EnrichmentProgressState NormalizeState(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset now) =>
+        ProgressStateRules.Normalize(bomId, eventType, state) with { UpdatedAt = state.UpdatedAt ?? now };
 }

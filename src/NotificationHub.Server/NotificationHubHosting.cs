@@ -41,6 +41,7 @@ public static class NotificationHubHosting
             options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddProblemDetails();
+        services.AddRequestBodyLimits();
         services.AddGracefulShutdown();
         services.AddHubCors();
         services.AddConnectionRateLimits();

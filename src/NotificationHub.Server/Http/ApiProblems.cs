@@ -61,6 +61,20 @@ public static class ApiProblems
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
 
+    /// <summary>413: the request body is over the endpoint's limit (<see cref="RequestBodyOptions"/>); refused unread.</summary>
+    public static ProblemHttpResult RequestTooLarge(long? maxBytes) =>
+        Create(StatusCodes.Status413PayloadTooLarge, "request_too_large", "Request body too large",
+            maxBytes is { } max ? $"The request body is over {max} bytes, the most this endpoint accepts." : "The request body is too large.");
+
+    /// <summary>408: the request body arrived slower than the server's minimum data rate.</summary>
+    public static ProblemHttpResult RequestTimeout() =>
+        Create(StatusCodes.Status408RequestTimeout, "request_timeout", "Request body too slow",
+            "The request body arrived slower than the server's minimum data rate.");
+
+    /// <summary>400: the request itself is malformed at the HTTP level (for example its chunked encoding).</summary>
+    public static ProblemHttpResult BadRequest(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "bad_request", "Bad request", detail);
+
     /// <summary>400: a dev token request with a malformed tenant, subject or lifetime (Development only).</summary>
     public static ProblemHttpResult InvalidDevTokenRequest(string detail) =>
         Create(StatusCodes.Status400BadRequest, "invalid_dev_token_request", "Invalid dev token request", detail);

@@ -19,6 +19,7 @@ public static class JobEndpoints
     {
         endpoints.MapPost("/api/enrichment/{bom_id}/start", StartAsync)
             .RequireAuthorization(ClaimNames.TenantPolicy)
+            .WithRequestBodyLimit(endpoints.GetRequestBodyLimits().StartMaxBytes!.Value)
             .WithName("StartEnrichment");
         endpoints.MapPost("/api/enrichment/{bom_id}/cancel", CancelAsync)
             .RequireAuthorization(ClaimNames.TenantPolicy)
@@ -41,7 +42,7 @@ public static class JobEndpoints
         }
 
         StartJobRequest? request = null;
-        if (http.Request.ContentLength is not 0)
+        if (await HasBodyAsync(http.Request, http.RequestAborted))
         {
             try
             {
@@ -90,6 +91,22 @@ public static class JobEndpoints
         {
             return ApiProblems.BusUnavailable();
         }
+    }
+
+    /// <summary>
+    /// False for an absent or empty body, which means "the previous items": <c>curl -X POST</c> sends neither a body nor
+    /// <c>Content-Length</c>, and a chunked body may be empty. Peeks without consuming, so the body stays for the parser.
+    /// </summary>
+    private static async ValueTask<bool> HasBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength == 0)
+        {
+            return false;
+        }
+
+        var read = await request.BodyReader.ReadAsync(cancellationToken);
+        request.BodyReader.AdvanceTo(read.Buffer.Start);
+        return !(read.IsCompleted && read.Buffer.IsEmpty);
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> CancelAsync(

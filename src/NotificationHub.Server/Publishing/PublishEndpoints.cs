@@ -18,6 +18,7 @@ public static class PublishEndpoints
     public static IEndpointConventionBuilder MapEnrichmentPublishing(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost(Route, PublishAsync)
             .RequireAuthorization(ClaimNames.PublishPolicy)
+            .WithRequestBodyLimit(endpoints.GetRequestBodyLimits().PublishMaxBytes!.Value)
             .WithName("PublishEnrichmentEvent")
             .WithSummary("Publishes one enrichment event to the bus (scope enrichment:publish).");
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -93,32 +94,71 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             Assert.True(attempt.Response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{name}: not problem+json");
         }
 
-        var hugeState = $$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1},"payload":"{{new string('x', 70_000)}}"}""";
-        var publishCases = new (string Name, string Body, string Token, HttpStatusCode Expected)[]
+        var events = $"api/enrichment/{bom}/events";
+        var start = $"api/enrichment/{bom}-start/start";
+
+        // A client trickling its body at 1 byte/s runs alongside the other cases: Kestrel's minimum body data rate
+        // (240 B/s after a 5 s grace period) cuts it off with 408, not 500.
+        var trickle = RawHttp.PostChunkedAsync(server.BaseAddress, events, publisher,
+            Encoding.UTF8.GetBytes("""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1}}"""), 1, TimeSpan.FromSeconds(1));
+
+        static Func<HttpContent> Json(string body) => () => new StringContent(body, Encoding.UTF8, "application/json");
+        static Func<HttpContent> Bytes(int length) => () =>
         {
-            ("not json", "not json", publisher, HttpStatusCode.BadRequest),
-            ("array", "[1,2,3]", publisher, HttpStatusCode.BadRequest),
-            ("unknown type", """{"event_type":"enrichment.exploded","tenant_id":"acme"}""", publisher, HttpStatusCode.BadRequest),
-            ("CRLF in type", """{"event_type":"progress\r\nevent: x","tenant_id":"acme","state":{}}""", publisher, HttpStatusCode.BadRequest),
-            ("stream_end as type", """{"event_type":"stream_end","tenant_id":"acme"}""", publisher, HttpStatusCode.BadRequest),
-            ("no tenant", """{"event_type":"progress","state":{}}""", publisher, HttpStatusCode.BadRequest),
-            ("CRLF tenant", """{"event_type":"progress","tenant_id":"ac\r\nme","state":{}}""", publisher, HttpStatusCode.BadRequest),
-            ("progress without state", """{"event_type":"progress","tenant_id":"acme"}""", publisher, HttpStatusCode.BadRequest),
-            ("huge", hugeState, publisher, HttpStatusCode.BadRequest),
-            ("wrong tenant", """{"event_type":"progress","tenant_id":"globex","state":{}}""", publisher, HttpStatusCode.Conflict),
-            ("user token", """{"event_type":"progress","tenant_id":"acme","state":{}}""", good, HttpStatusCode.Forbidden),
-            ("bad number", """{"event_type":"progress","tenant_id":"acme","state":{"total_items":"many"}}""", publisher, HttpStatusCode.BadRequest),
+            var body = new byte[length];
+            Array.Fill(body, (byte)' '); // valid JSON whitespace: only its size can refuse it
+            return new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } };
         };
-        foreach (var (name, body, token, expected) in publishCases)
+
+        var hugeState = $$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1},"payload":"{{new string('x', 70_000)}}"}""";
+        var publishCases = new (string Name, string Path, Func<HttpContent> Body, string Token, HttpStatusCode Expected, string? Code)[]
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bom}/events")
-            {
-                Content = new StringContent(body, Encoding.UTF8, "application/json"),
-            };
+            ("not json", events, Json("not json"), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("array", events, Json("[1,2,3]"), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("unknown type", events, Json("""{"event_type":"enrichment.exploded","tenant_id":"acme"}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("CRLF in type", events, Json("""{"event_type":"progress\r\nevent: x","tenant_id":"acme","state":{}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("stream_end as type", events, Json("""{"event_type":"stream_end","tenant_id":"acme"}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("no tenant", events, Json("""{"event_type":"progress","state":{}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("CRLF tenant", events, Json("""{"event_type":"progress","tenant_id":"ac\r\nme","state":{}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("progress without state", events, Json("""{"event_type":"progress","tenant_id":"acme"}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("huge", events, Json(hugeState), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("wrong tenant", events, Json("""{"event_type":"progress","tenant_id":"globex","state":{}}"""), publisher, HttpStatusCode.Conflict, "tenant_mismatch"),
+            ("user token", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{}}"""), good, HttpStatusCode.Forbidden, null),
+            ("bad number", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"total_items":"many"}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("lone surrogate in payload", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{},"payload":"\ud800"}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("lone surrogate in state", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"current_item":{"mpn":"\udc00x","status":"enriched"}}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("infinite percent", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"percent_complete":1e400}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+            ("10 MB body", events, Bytes(10 << 20), publisher, HttpStatusCode.RequestEntityTooLarge, "request_too_large"),
+            ("40 MB body", events, Bytes(40 << 20), publisher, HttpStatusCode.RequestEntityTooLarge, "request_too_large"),
+            ("start: lone surrogate", start, Json("""{"items":[{"mpn":"\ud800"}]}"""), good, HttpStatusCode.BadRequest, "invalid_job"),
+            ("start: huge quantity", start, Json("""{"items":[{"mpn":"LM358","quantity":1e400}]}"""), good, HttpStatusCode.BadRequest, "invalid_job"),
+            ("start: 40 MB body", start, Bytes(40 << 20), good, HttpStatusCode.RequestEntityTooLarge, "request_too_large"),
+        };
+        foreach (var (name, path, body, token, expected, code) in publishCases)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body() };
             request.Headers.Authorization = new("Bearer", token);
+            request.Headers.ExpectContinue = true; // as curl sends a large body: a body refused unread is never sent
             using var response = await server.Client.SendAsync(request).Bounded();
             Assert.True(expected == response.StatusCode, $"{name}: expected {expected}, got {response.StatusCode}");
+            Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{name}: not problem+json");
+            if (code is not null)
+            {
+                var problem = await response.Content.ReadFromJsonAsync<JsonElement>().Bounded();
+                Assert.True(code == problem.GetProperty("code").GetString(), $"{name}: expected code {code}, got {problem}");
+            }
         }
+
+        // A chunked body declares no length: it is refused once more than the limit was read, and never parsed.
+        var whitespace = new byte[1 << 20];
+        Array.Fill(whitespace, (byte)' ');
+        var (chunkedStatus, chunkedResponse) = await RawHttp.PostChunkedAsync(server.BaseAddress, events, publisher, whitespace, 16 << 10);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunkedStatus);
+        Assert.Contains("\"code\":\"request_too_large\"", chunkedResponse, StringComparison.Ordinal);
+
+        var (trickleStatus, trickleResponse) = await trickle.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.RequestTimeout, trickleStatus);
+        Assert.Contains("\"code\":\"request_timeout\"", trickleResponse, StringComparison.Ordinal);
 
         // Hostile messages straight onto the BOM's Redis channel: dropped, never delivered, never injected.
         var channel = RedisChannel.Literal($"enrichment:bom:{bom}");
@@ -137,6 +177,8 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             """{"event_type":"progress\nevent: x","bom_id":"BOM","tenant_id":"acme","state":{}}""",
             $$"""{"event_type":"progress","bom_id":"BOM","tenant_id":"acme","payload":"{{new string('y', 70_000)}}"}""",
             """{"event_type":"progress","bom_id":"BOM","tenant_id":"acme","state":{"total_items":"x"}}""",
+            """{"event_type":"enrichment.progress","bom_id":"BOM","organization_id":"acme","state":{},"payload":"\ud800"}""",
+            """{"event_type":"enrichment.progress","bom_id":"BOM","organization_id":"acme","state":{"percent_complete":1e400}}""",
         ];
         foreach (var message in busCases)
         {
@@ -150,7 +192,7 @@ public sealed class HostileInputTests(RedisServerFixture redis)
 
         Assert.Equal(ids.Skip(1), rest.Where(e => e.Id is not null).Select(e => e.Id));
         Assert.Equal(["progress", "enrichment.completed", "stream_end"], rest.Select(e => e.Event));
-        Assert.Equal(46, streamCases.Length + publishCases.Length + busCases.Length);
+        Assert.Equal(56, streamCases.Length + publishCases.Length + busCases.Length);
         var metrics = await server.Client.GetStringAsync("metrics").Bounded();
         Assert.Matches("(?m)^notificationhub_events_dropped_total(\\{[^}]*\\})? [1-9]", metrics);
     }
