@@ -207,6 +207,10 @@ public sealed class EnrichmentHubTests
         var ended = await client.SubscribeAsync(bom, ids[^1]);
         Assert.True(ended.GetProperty("ended").GetBoolean());
 
+        // The same id with leading zeros names the same event (ids compare as numbers), and ends the same way.
+        var zeros = await client.SubscribeAsync(bom, "000" + ids[^1]);
+        Assert.True(zeros.GetProperty("ended").GetBoolean());
+
         // An id the log never held: the snapshot (the terminal event) and recovered = false.
         var lost = await client.SubscribeAsync(bom, "1-999999");
         Assert.False(lost.GetProperty("recovered").GetBoolean());

@@ -193,8 +193,11 @@ public sealed class JobEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Start_without_body_re_enriches_the_previous_items()
+    [Theory]
+    [InlineData("Content-Length: 0")]
+    [InlineData("no Content-Length")] // curl -X POST without -d
+    [InlineData("empty chunked body")]
+    public async Task Start_without_body_re_enriches_the_previous_items(string emptyBody)
     {
         await using var server = await HubServer.StartAsync(FastWorker);
         var token = server.Token("acme");
@@ -209,8 +212,14 @@ public sealed class JobEndpointTests
         }
 
         // No body: the previous items again. A client connecting right after the 202 sees the new run, not the old end.
-        using var again = await PostAsync(server, $"api/enrichment/{bom}/start", token, null);
-        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var path = $"api/enrichment/{bom}/start";
+        var status = emptyBody switch
+        {
+            "no Content-Length" => (await RawHttp.PostWithoutBodyAsync(server.BaseAddress, path, token)).Status,
+            "empty chunked body" => (await RawHttp.PostChunkedAsync(server.BaseAddress, path, token, [], 1)).Status,
+            _ => (await PostAsync(server, path, token, null)).StatusCode,
+        };
+        Assert.Equal(HttpStatusCode.Accepted, status);
         await using var stream = await server.OpenStreamAsync(bom, token);
         var events = await stream.ReadToEndAsync();
 

@@ -180,6 +180,72 @@ public abstract class SseEndpointTests
     }
 
     [Fact]
+    public async Task A_resume_id_with_leading_zeros_names_the_same_event_in_the_header_and_the_query()
+    {
+        await using var server = await StartServerAsync();
+        var bom = NewBomId();
+        await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started);
+        var progress = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Progress, processed: 1);
+        var completed = await server.PublishAsync(bom, "acme", EnrichmentEventNames.Completed, processed: 3);
+        var token = server.Token("acme");
+        var terminal = "000" + completed.EventId;
+
+        // The finished BOM's terminal event: 204 (not a stream held open with keepalives until the token expires).
+        await using (var header = await server.OpenStreamAsync(bom, token, lastEventId: terminal))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, header.StatusCode);
+        }
+
+        await using (var query = await SseConnection.OpenAsync(server.Client, $"api/enrichment/stream/{bom}?token={token}&last_event_id={terminal}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, query.StatusCode);
+        }
+
+        // An earlier event, zeros on both parts: exactly the events after it, recovered.
+        var padded = $"00{progress.LogId.Milliseconds}-00{progress.LogId.Sequence}";
+        await using var resumed = await server.OpenStreamAsync(bom, token, lastEventId: padded);
+        var events = await resumed.ReadToEndAsync();
+        Assert.Equal(["connected", "enrichment.completed", "stream_end"], events.Select(e => e.Event));
+        Assert.True(JsonDocument.Parse(events[0].Data).RootElement.GetProperty("recovered").GetBoolean());
+        Assert.Equal(completed.EventId, events[1].Id);
+    }
+
+    [Fact]
+    public async Task Progress_counts_the_publisher_omits_are_derived_as_the_contract_defines_them()
+    {
+        await using var server = await StartServerAsync();
+        var bom = NewBomId();
+        var token = server.Token("acme");
+
+        // Over the API: enriched and error items only.
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bom}/events")
+        {
+            Content = new StringContent("""{"event_type":"progress","tenant_id":"acme","state":{"total_items":12,"enriched_items":5,"error_items":1}}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", server.PublisherToken());
+        using var response = await server.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        await using (var sse = await server.OpenStreamAsync(bom, token))
+        {
+            var state = JsonDocument.Parse((await sse.ReadUntilAsync(EnrichmentEventNames.Progress))[^1].Data).RootElement.GetProperty("state");
+            Assert.Equal(6, state.GetProperty("processed_items").GetInt32());
+            Assert.Equal(50, state.GetProperty("percent_complete").GetDouble());
+        }
+
+        // In process, the same rules; what the publisher states is kept.
+        var stated = await server.Bus.PublishAsync(bom, new PublishEventRequest
+        {
+            EventType = EnrichmentEventNames.Progress,
+            TenantId = "acme",
+            State = new EnrichmentProgressState { TotalItems = 12, EnrichedItems = 7, ErrorItems = 2, PercentComplete = 70 },
+        });
+        var kept = stated.ToEnvelope().State!;
+        Assert.Equal((9, 70.0), (kept.ProcessedItems, kept.PercentComplete));
+    }
+
+    [Fact]
     public async Task Tenants_cannot_see_each_others_boms_and_get_the_same_404_as_unknown()
     {
         await using var server = await StartServerAsync();
