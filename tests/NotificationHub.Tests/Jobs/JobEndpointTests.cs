@@ -199,7 +199,9 @@ public sealed class JobEndpointTests
     [InlineData("empty chunked body")]
     public async Task Start_without_body_re_enriches_the_previous_items(string emptyBody)
     {
-        await using var server = await HubServer.StartAsync(FastWorker);
+        // Items slow enough that the re-run is still going when the stream opens after the 202 (a raw request ends
+        // only when the server closes the connection).
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?>(FastWorker) { ["Worker:ItemLatency"] = "00:00:00.300" });
         var token = server.Token("acme");
         var bom = $"bom-again-{Guid.NewGuid():N}";
         await server.Bus.ClaimAsync(bom, "acme");
