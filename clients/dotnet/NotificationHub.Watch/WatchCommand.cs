@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using NotificationHub.Client;
 using NotificationHub.Contracts;
 
@@ -13,7 +17,11 @@ public static class WatchCommand
     public const string Usage =
         "usage: watch <bom_id> --token JWT [--url http://localhost:27200] [--transport signalr|sse] [--protocol json|messagepack] [--last-event-id ID]";
 
-    /// <summary>Runs the command; 0 after <c>stream_end</c> of a completed run, 3 of a failed one, 2 on bad usage, 1 on errors.</summary>
+    // Console text, not HTML: escape only what JSON requires, so every transport prints the same text for the same data
+    // (MessagePack's data is re-written by a JSON writer, whose default escaping turned "+00:00" into "\u002B00:00").
+    private static readonly JsonWriterOptions ConsoleJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Runs the command; 0 after <c>stream_end</c> of a completed run (and for <c>--help</c>), 3 of a failed one, 2 on bad usage, 1 on errors.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -31,6 +39,9 @@ public static class WatchCommand
             string? Next() => i + 1 < args.Length ? args[++i] : null;
             switch (args[i])
             {
+                case "--help" or "-h":
+                    await output.WriteLineAsync(Usage);
+                    return 0;
                 case "--token": token = Next(); break;
                 case "--url": url = Next() ?? url; break;
                 case "--last-event-id": lastEventId = Next(); break;
@@ -79,7 +90,7 @@ public static class WatchCommand
             var exitCode = 0;
             await foreach (var message in client.WatchAsync(bomId, lastEventId, cancellationToken))
             {
-                await output.WriteLineAsync($"{message.Event} {message.Id ?? "-"} {message.Data.GetRawText()}");
+                await output.WriteLineAsync($"{message.Event} {message.Id ?? "-"} {ToConsoleText(message.Data)}");
                 if (message.AsStreamEnd()?.Reason == StreamEndReasons.Failed)
                 {
                     exitCode = 3;
@@ -97,5 +108,16 @@ public static class WatchCommand
         {
             return 130;
         }
+    }
+
+    private static string ToConsoleText(JsonElement data)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, ConsoleJson))
+        {
+            data.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
