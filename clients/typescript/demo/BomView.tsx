@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EnrichmentProgressState, LineItem } from '../src/contracts.js';
+import { connectedMsAt } from '../src/quality.js';
 import type { EnrichmentHookResult } from '../src/react/types.js';
 import type { ConnectionQuality } from '../src/state.js';
 import type { Transport } from './App.js';
@@ -63,7 +64,7 @@ export function BomView(props: Props) {
         </span>
         {quality && (
           <span className="quality" data-testid="quality">
-            reconnects {quality.reconnects} · connected {seconds(quality.connectedSince ? quality.connectedMs + (now - quality.connectedSince) : quality.connectedMs)}
+            reconnects {quality.reconnects} · connected {seconds(connectedMsAt(quality, connectionStatus === 'connected' ? now : quality.takenAt))}
             {quality.lastEventAt !== null && <> · last event {seconds(Math.max(0, now - quality.lastEventAt))} ago</>}
             {quality.pollingFallback && <> · polling</>}
           </span>

@@ -5,7 +5,7 @@ export { createLogger, type Logger, type LogSink } from './logger.js';
 export { notifyIfHidden, requestNotificationPermission } from './notifications.js';
 export { clientDefaults, type ClientOptions } from './options.js';
 export { StatusPoller } from './poller.js';
-export { ConnectionQualityMeter } from './quality.js';
+export { ConnectionQualityMeter, connectedMsAt } from './quality.js';
 export { EnrichmentHubClient, type HubClientOptions, type HubProtocolName } from './signalr.js';
 export { EnrichmentSseStream, type EventSourceConstructor, type EventSourceLike, type SseStreamOptions } from './sse.js';
 export {

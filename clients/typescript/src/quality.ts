@@ -51,6 +51,7 @@ export class ConnectionQualityMeter {
       reconnects: this.reconnects,
       connectedMs: this.connectedMs + (this.connectedSince === null ? 0 : now - this.connectedSince),
       connectedSince: this.connectedSince,
+      takenAt: now,
       lastEventAt: this.lastEventAt,
       msSinceLastEvent: this.lastEventAt === null ? null : now - this.lastEventAt,
       eventsReceived: this.eventsReceived,
@@ -69,4 +70,12 @@ export class ConnectionQualityMeter {
     const snapshot = this.snapshot();
     for (const listener of this.listeners) listener(snapshot);
   }
+}
+
+/**
+ * Time connected as of `now`, from a snapshot: its `connectedMs` already holds the current connection up to `takenAt`,
+ * so only the time since the snapshot is added (and nothing when not connected).
+ */
+export function connectedMsAt(quality: ConnectionQuality, now: number): number {
+  return quality.connectedMs + (quality.connectedSince === null ? 0 : Math.max(0, now - quality.takenAt));
 }

@@ -19,6 +19,8 @@ export interface ConnectionQuality {
   connectedMs: number;
   /** When the current connection opened (epoch ms), or null while not connected. */
   connectedSince: number | null;
+  /** When these figures were taken (epoch ms): `connectedMs` and `msSinceLastEvent` are as of then (see `connectedMsAt`). */
+  takenAt: number;
   /** When the last event arrived (epoch ms), or null. */
   lastEventAt: number | null;
   /** Time since the last event, ms, at the moment of the snapshot; null before the first event. */

@@ -79,6 +79,7 @@ describe('connection quality', () => {
       reconnects: 1,
       connectedMs: 1400,
       connectedSince: 2600,
+      takenAt: 3000,
       lastEventAt: 1500,
       msSinceLastEvent: 1500,
       eventsReceived: 1,
