@@ -394,6 +394,10 @@ public abstract class SseEndpointTests
     [InlineData("""{"event_type":"progress"}""", HttpStatusCode.BadRequest, "invalid_event")]
     [InlineData("""not json""", HttpStatusCode.BadRequest, "invalid_event")]
     [InlineData("""{"event_type":"progress","tenant_id":"globex","state":{}}""", HttpStatusCode.Conflict, "tenant_mismatch")]
+    [InlineData("""{"event_type":"progress","tenant_id":"acme","state":{},"payload":{"note":["\ud800"]}}""", HttpStatusCode.BadRequest, "invalid_event")]
+    [InlineData("""{"event_type":"progress","tenant_id":"acme","state":{"percent_complete":1e400}}""", HttpStatusCode.BadRequest, "invalid_event")]
+    [InlineData("""{"event_type":"progress","tenant_id":"acme","state":{"percent_complete":140}}""", HttpStatusCode.BadRequest, "invalid_event")]
+    [InlineData("""{"event_type":"progress","tenant_id":"acme","state":{"error_items":-1}}""", HttpStatusCode.BadRequest, "invalid_event")]
     public async Task Publishing_api_refuses_bad_events_with_problem_json(string body, HttpStatusCode expected, string code)
     {
         await using var server = await StartServerAsync();
