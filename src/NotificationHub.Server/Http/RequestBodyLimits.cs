@@ -40,17 +40,16 @@ public static class RequestBodyLimits
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.Request.ContentLength > maxBytes)
-            {
-                return BadRequestExceptionHandler.Refuse(http, ApiProblems.RequestTooLarge(maxBytes));
-            }
 
-            // Read-only once the body was read; the handlers this guards read it only after the filter.
+            // Read-only once the body was read; the handlers this guards read it only after the filter. Set before a
+            // refusal too: Kestrel then closes the connection instead of draining the refused body after the answer.
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
                 limit.MaxRequestBodySize = maxBytes;
             }
 
-            return await next(context);
+            return http.Request.ContentLength > maxBytes
+                ? BadRequestExceptionHandler.Refuse(http, ApiProblems.RequestTooLarge(maxBytes))
+                : await next(context);
         });
 }
