@@ -56,7 +56,8 @@ public static class HubEndpoints
         services.AddSingleton<LocalHubConnections>();
         services.AddSingleton<HubLifetimeManager<EnrichmentHub>>(provider => new TrackingHubLifetimeManager<EnrichmentHub>(
             (HubLifetimeManager<EnrichmentHub>)ActivatorUtilities.CreateInstance(provider, innerType),
-            provider.GetRequiredService<LocalHubConnections>()));
+            provider.GetRequiredService<LocalHubConnections>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<TrackingHubLifetimeManager<EnrichmentHub>>()));
     }
 
     /// <summary>Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires.</summary>

@@ -24,6 +24,9 @@ internal static partial class HubLog
     [LoggerMessage(306, LogLevel.Warning, "Hub stream of BOM {BomId} for connection {ConnectionId} failed")]
     public static partial void PumpFailed(ILogger logger, Exception exception, string connectionId, string bomId);
 
+    [LoggerMessage(308, LogLevel.Warning, "Hub backplane cleanup at {Stage} failed ({ExceptionType}: {Message}); the connection is closed regardless")]
+    public static partial void BackplaneCleanupFailed(ILogger logger, string stage, string exceptionType, string message);
+
     [LoggerMessage(307, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
     public static partial void AlreadyEnded(ILogger logger, string connectionId, string bomId);
 }
