@@ -49,6 +49,7 @@ public static class NotificationHubHosting
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
         services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
+        services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
