@@ -66,7 +66,7 @@ public static class NotificationHubHosting
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter(); // after authentication: limits are per user and tenant
+        app.UseConnectionLimits(); // after authentication: limits are per user and tenant
 
         app.MapEnrichmentStream();
         app.MapEnrichmentHub();

@@ -60,11 +60,33 @@ public static class HubEndpoints
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<TrackingHubLifetimeManager<EnrichmentHub>>()));
     }
 
-    /// <summary>Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires.</summary>
-    public static HubEndpointConventionBuilder MapEnrichmentHub(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapHub<EnrichmentHub>(EnrichmentHub.Route, options =>
+    /// <summary>
+    /// Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires. What
+    /// <c>MapHub</c> does, plus <see cref="HubConnectionGate.ReleaseWhenClosed"/> in the connection pipeline, so that a
+    /// connection's limit permits are given back when SignalR's connection ends, whatever its transport.
+    /// </summary>
+    public static IEndpointConventionBuilder MapEnrichmentHub(this IEndpointRouteBuilder endpoints)
+    {
+        var gate = endpoints.ServiceProvider.GetRequiredService<HubConnectionGate>();
+        var options = new Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions
         {
-            options.CloseOnAuthenticationExpiration = true;
-            options.AllowStatefulReconnects = true;
+            CloseOnAuthenticationExpiration = true,
+            AllowStatefulReconnects = true,
+        };
+        var builder = endpoints.MapConnections(EnrichmentHub.Route, options, connection => connection
+            .Use(gate.ReleaseWhenClosed)
+            .UseHub<EnrichmentHub>());
+        var attributes = typeof(EnrichmentHub).GetCustomAttributes(inherit: true);
+        builder.Add(endpoint =>
+        {
+            // As MapHub: the hub's attributes ([Authorize]) and its type apply to its endpoints.
+            foreach (var attribute in attributes)
+            {
+                endpoint.Metadata.Add(attribute);
+            }
+
+            endpoint.Metadata.Add(new HubMetadata(typeof(EnrichmentHub)));
         });
+        return builder;
+    }
 }

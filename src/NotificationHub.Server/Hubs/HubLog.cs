@@ -27,6 +27,9 @@ internal static partial class HubLog
     [LoggerMessage(308, LogLevel.Warning, "Hub backplane cleanup at {Stage} failed ({ExceptionType}: {Message}); the connection is closed regardless")]
     public static partial void BackplaneCleanupFailed(ILogger logger, string stage, string exceptionType, string message);
 
+    [LoggerMessage(309, LogLevel.Information, "Hub request ({Method}) with another principal's connection token refused (404) for {Subject} of tenant {TenantId}")]
+    public static partial void ForeignConnectionToken(ILogger logger, string method, string subject, string? tenantId);
+
     [LoggerMessage(307, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
     public static partial void AlreadyEnded(ILogger logger, string connectionId, string bomId);
 }
