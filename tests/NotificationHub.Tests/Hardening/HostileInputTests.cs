@@ -43,6 +43,23 @@ public sealed class HostileInputTests(RedisServerFixture redis)
         Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""") + "." +
         Base64UrlEncoder.Encode($$"""{"sub":"m","tenant_id":"acme","iss":"notificationhub","aud":"notificationhub","exp":{{DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds()}}}""") + ".";
 
+    // A token signed with the server's key whose header and payload are exactly these JSON texts.
+    private static string RawJwt(string header, string payload)
+    {
+        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload);
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(HubServer.SigningKey));
+        return signingInput + "." + Base64UrlEncoder.Encode(hmac.ComputeHash(Encoding.ASCII.GetBytes(signingInput)));
+    }
+
+    private const string PlainHeader = """{"alg":"HS256","typ":"JWT"}""";
+
+    private const string CritHeader = """{"alg":"HS256","typ":"JWT","crit":["nh-ext"],"nh-ext":1}""";
+
+    // A payload with "EXP" replaced by an expiry 5 minutes ahead.
+    private static string Payload(string exp = "EXP", string tenant = "\"acme\"", string extra = "") =>
+        ("{\"sub\":\"mallory\",\"tenant_id\":" + tenant + ",\"iss\":\"notificationhub\",\"aud\":\"notificationhub\",\"exp\":" + exp + extra + "}")
+            .Replace("EXP", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
     [Fact]
     public async Task Hostile_inputs_get_their_documented_answer_and_a_good_client_misses_nothing()
     {
@@ -74,6 +91,12 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             ("expired", $"api/enrichment/stream/{bom}?token={Jwt(minutes: -10)}", HttpStatusCode.Unauthorized),
             ("no tenant", $"api/enrichment/stream/{bom}?token={Jwt(tenant: false)}", HttpStatusCode.Unauthorized),
             ("signature stripped", $"api/enrichment/stream/{bom}?token={good[..(good.LastIndexOf('.') + 1)]}", HttpStatusCode.Unauthorized),
+
+            // Token strictness (issue 13): validly signed, but breaking a rule the JWT library does not enforce.
+            ("crit header", $"api/enrichment/stream/{bom}?token={RawJwt(CritHeader, Payload())}", HttpStatusCode.Unauthorized),
+            ("exp as string", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(exp: "\"EXP\""))}", HttpStatusCode.Unauthorized),
+            ("tenant array", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(tenant: "[\"acme\",\"globex\"]"))}", HttpStatusCode.Unauthorized),
+            ("tenant number", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(tenant: "42"))}", HttpStatusCode.Unauthorized),
             ("wildcard *", $"api/enrichment/stream/bom*?token={good}", HttpStatusCode.BadRequest),
             ("wildcard ?", $"api/enrichment/stream/bom%3F?token={good}", HttpStatusCode.BadRequest),
             ("bracket", $"api/enrichment/stream/bom%5B1%5D?token={good}", HttpStatusCode.BadRequest),
@@ -93,6 +116,30 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             Assert.True(attempt.Response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{name}: not problem+json");
         }
 
+        // The control of the strictness rows: the same hand-made token without the defect is accepted.
+        await using (var plain = await SseConnection.OpenAsync(server.Client, $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload())}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        }
+
+        // An Authorization: Basic header does not hide a valid ?token= (SSE) or ?access_token= (the hub's negotiation).
+        var basic = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("user:password")));
+        using (var basicSse = new HttpRequestMessage(HttpMethod.Get, $"api/enrichment/stream/{bom}?token={good}"))
+        {
+            basicSse.Headers.Authorization = basic;
+            using var response = await server.Client.SendAsync(basicSse, HttpCompletionOption.ResponseHeadersRead).Bounded();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var basicHub = new HttpRequestMessage(HttpMethod.Post, $"hubs/enrichment/negotiate?negotiateVersion=1&access_token={good}"))
+        {
+            basicHub.Headers.Authorization = basic;
+            using var response = await server.Client.SendAsync(basicHub).Bounded();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var critPublisher = RawJwt(CritHeader, Payload(extra: ",\"scope\":\"enrichment:publish\""));
+
         var hugeState = $$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1},"payload":"{{new string('x', 70_000)}}"}""";
         var publishCases = new (string Name, string Body, string Token, HttpStatusCode Expected)[]
         {
@@ -108,6 +155,10 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             ("wrong tenant", """{"event_type":"progress","tenant_id":"globex","state":{}}""", publisher, HttpStatusCode.Conflict),
             ("user token", """{"event_type":"progress","tenant_id":"acme","state":{}}""", good, HttpStatusCode.Forbidden),
             ("bad number", """{"event_type":"progress","tenant_id":"acme","state":{"total_items":"many"}}""", publisher, HttpStatusCode.BadRequest),
+
+            // Token strictness (issue 13): refused every time, so never served from the publisher token cache.
+            ("crit publisher", """{"event_type":"progress","tenant_id":"acme","state":{}}""", critPublisher, HttpStatusCode.Unauthorized),
+            ("crit publisher again", """{"event_type":"progress","tenant_id":"acme","state":{}}""", critPublisher, HttpStatusCode.Unauthorized),
         };
         foreach (var (name, body, token, expected) in publishCases)
         {
@@ -150,7 +201,7 @@ public sealed class HostileInputTests(RedisServerFixture redis)
 
         Assert.Equal(ids.Skip(1), rest.Where(e => e.Id is not null).Select(e => e.Id));
         Assert.Equal(["progress", "enrichment.completed", "stream_end"], rest.Select(e => e.Event));
-        Assert.Equal(46, streamCases.Length + publishCases.Length + busCases.Length);
+        Assert.Equal(52, streamCases.Length + publishCases.Length + busCases.Length);
         var metrics = await server.Client.GetStringAsync("metrics").Bounded();
         Assert.Matches("(?m)^notificationhub_events_dropped_total(\\{[^}]*\\})? [1-9]", metrics);
     }
