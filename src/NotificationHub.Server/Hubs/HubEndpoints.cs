@@ -22,7 +22,13 @@ public static class HubEndpoints
         services.AddSingleton<HubSubscriptionRegistry>();
         services.AddOptions<HubOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<EnrichmentHubOptions>>((signalr, hub) =>
-                signalr.StatefulReconnectBufferSize = hub.Value.StatefulReconnectBufferSize);
+            {
+                signalr.StatefulReconnectBufferSize = hub.Value.StatefulReconnectBufferSize;
+                signalr.AddFilter<HubErrorLoggingFilter>();
+            });
+
+        // Every refused invocation would otherwise be an error with a stack trace (see HubErrorLoggingFilter).
+        services.AddLogging(logging => logging.AddFilter(HubErrorLoggingFilter.DispatcherCategory, LogLevel.Critical));
 
         var signalR = services.AddSignalR()
             .AddJsonProtocol(options =>
