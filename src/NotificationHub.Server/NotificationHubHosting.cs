@@ -50,6 +50,7 @@ public static class NotificationHubHosting
         services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
         services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
+        services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
@@ -66,7 +67,7 @@ public static class NotificationHubHosting
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter(); // after authentication: limits are per user and tenant
+        app.UseConnectionLimits(); // after authentication: limits are per user and tenant
 
         app.MapEnrichmentStream();
         app.MapEnrichmentHub();

@@ -40,6 +40,19 @@ public static class AuthServiceCollectionExtensions
         return services;
     }
 
+    private static bool HasBearer(Microsoft.Extensions.Primitives.StringValues authorization)
+    {
+        foreach (var value in authorization)
+        {
+            if (value is not null && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> authOptions, ILoggerFactory loggerFactory, TimeProvider time)
     {
         var auth = authOptions.Value;
@@ -50,14 +63,17 @@ public static class AuthServiceCollectionExtensions
         // an item dictionary per request.
         jwt.SaveToken = false;
         ValidatedTokenCache? tokenCache = null;
+
+        // Wraps JwtBearer's own JsonWebTokenHandler, so MapInboundClaims (set above) keeps applying to it; the cache
+        // wraps the strict rules, so a token breaking them is never cached.
+        TokenHandler handler = new StrictTokenHandler(jwt.TokenHandlers.Single(), auth.TenantClaim);
         if (auth.PublisherTokenCacheSize > 0)
         {
-            // Wraps JwtBearer's own JsonWebTokenHandler, so MapInboundClaims (set above) keeps applying to it.
-            var inner = jwt.TokenHandlers.Single();
-            jwt.TokenHandlers.Clear();
-            tokenCache = new ValidatedTokenCache(inner, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge, auth.TenantClaim);
-            jwt.TokenHandlers.Add(tokenCache);
+            handler = tokenCache = new ValidatedTokenCache(handler, time, auth.PublisherTokenCacheSize, auth.PublisherTokenCacheMaxAge, auth.TenantClaim);
         }
+
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(handler);
 
         jwt.Authority = string.IsNullOrEmpty(auth.Authority) ? null : auth.Authority;
         jwt.RequireHttpsMetadata = jwt.Authority?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ?? false;
@@ -89,8 +105,10 @@ public static class AuthServiceCollectionExtensions
                 }
 
                 var authorization = context.Request.Headers.Authorization;
-                if (authorization.Count == 0)
+                if (!HasBearer(authorization))
                 {
+                    // No bearer header: the query's token, even beside another scheme (Authorization: Basic, sent
+                    // by a proxy or a browser's saved credentials), which JwtBearer would otherwise read as no token.
                     var query = context.Request.Query;
                     var token = query[TokenQueryParameter].ToString();
                     if (string.IsNullOrEmpty(token))
@@ -141,6 +159,7 @@ public static class AuthServiceCollectionExtensions
                     SecurityTokenInvalidAudienceException => "The token's audience is not accepted.",
                     SecurityTokenInvalidAlgorithmException => "The token's algorithm is not accepted.",
                     SecurityTokenMalformedException or ArgumentException => "The token is malformed.",
+                    StrictTokenException strict => strict.Message,
                     { Message: var message } when message.Contains("claim", StringComparison.Ordinal) => message,
                     _ => "The token is invalid.",
                 };

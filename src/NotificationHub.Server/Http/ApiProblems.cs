@@ -57,6 +57,11 @@ public static class ApiProblems
         Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many connections",
             $"A connection limit was reached; retry in {retryAfterSeconds} s.");
 
+    /// <summary>404: no hub connection with this token is open for the caller (unknown, ended, or another principal's).</summary>
+    public static ProblemHttpResult HubConnectionNotFound() =>
+        Create(StatusCodes.Status404NotFound, "connection_not_found", "Connection not found",
+            "No hub connection with this id is open for your token; negotiate a new one.");
+
     /// <summary>503: the bus backend is unreachable.</summary>
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");

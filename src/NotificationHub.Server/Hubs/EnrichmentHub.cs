@@ -21,6 +21,7 @@ public sealed class EnrichmentHub(
     LocalHubConnections localConnections,
     IOptions<EnrichmentHubOptions> hubOptions,
     IOptions<AuthOptions> authOptions,
+    Observability.TransportMetrics metrics,
     ILogger<EnrichmentHub> logger) : Hub
 {
     /// <summary>Route of the hub.</summary>
@@ -52,7 +53,7 @@ public sealed class EnrichmentHub(
         var connectionId = Context.ConnectionId;
         EnsureValid(bomId);
         var tenantId = Context.User?.GetTenantId(authOptions.Value.TenantClaim)
-            ?? throw Refuse(bomId, "The token names no tenant.");
+            ?? throw Refuse("no_tenant", bomId, "The token names no tenant.");
         if (lastEventId is { Length: 0 })
         {
             lastEventId = null;
@@ -67,7 +68,7 @@ public sealed class EnrichmentHub(
         var cap = hubOptions.Value.MaxBomsPerConnection;
         if (connection.IsFull(bomId, cap))
         {
-            throw Refuse(bomId, CapMessage(cap));
+            throw Refuse("too_many_boms", bomId, CapMessage(cap));
         }
 
         OpenStreamStatus status;
@@ -78,13 +79,13 @@ public sealed class EnrichmentHub(
         }
         catch (BusUnavailableException)
         {
-            throw Refuse(bomId, BusUnavailableMessage);
+            throw Refuse("bus_unavailable", bomId, BusUnavailableMessage);
         }
 
         switch (status)
         {
             case OpenStreamStatus.NotFound:
-                throw Refuse(bomId, BomNotFoundMessage);
+                throw Refuse("bom_not_found", bomId, BomNotFoundMessage);
             case OpenStreamStatus.AlreadyEnded:
                 HubLog.AlreadyEnded(logger, connectionId, bomId);
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
@@ -95,10 +96,10 @@ public sealed class EnrichmentHub(
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:
                 await pump.StopAsync();
-                throw Refuse(bomId, CapMessage(cap));
+                throw Refuse("too_many_boms", bomId, CapMessage(cap));
             case ConnectionSubscriptions.AddResult.Closed:
                 await pump.StopAsync();
-                throw new HubException("The connection is closing.");
+                throw Refuse("closing", bomId, "The connection is closing.");
         }
 
         if (replaced is not null)
@@ -110,7 +111,7 @@ public sealed class EnrichmentHub(
         {
             // The connection closed while subscribing (OnDisconnectedAsync may already have run): release it all.
             await registry.RemoveConnectionAsync(connectionId);
-            throw new HubException("The connection is closing.");
+            throw Refuse("closing", bomId, "The connection is closing.");
         }
 
         await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
@@ -156,16 +157,21 @@ public sealed class EnrichmentHub(
     {
         if (!BomIds.IsValid(bomId))
         {
-            throw Refuse(bomId ?? "", $"Invalid BOM id: a BOM id is {BomIds.Rule}.");
+            throw Refuse("invalid_bom_id", bomId ?? "", $"Invalid BOM id: a BOM id is {BomIds.Rule}.");
         }
     }
 
     private static string CapMessage(int cap) =>
         $"Too many BOMs: a connection may watch at most {cap}; unsubscribe from one first.";
 
-    private HubException Refuse(string bomId, string message)
+    /// <summary>
+    /// A refusal: one Debug line and the <c>notificationhub.hub.refused_invocations</c> metric, because a client can
+    /// send thousands per second; <see cref="HubErrorLoggingFilter"/> keeps SignalR from logging it again as an error.
+    /// </summary>
+    private HubException Refuse(string reason, string bomId, string message)
     {
-        HubLog.Refused(logger, Context.ConnectionId, Http.ApiProblems.ForLog(bomId), message);
+        HubLog.Refused(logger, reason, Context.ConnectionId, Http.ApiProblems.ForLog(bomId), message);
+        metrics.RefusedInvocations.Add(1, new KeyValuePair<string, object?>(Observability.TransportMetrics.ReasonTag, reason));
         return new HubException(message);
     }
 

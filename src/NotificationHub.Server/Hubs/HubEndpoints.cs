@@ -22,7 +22,13 @@ public static class HubEndpoints
         services.AddSingleton<HubSubscriptionRegistry>();
         services.AddOptions<HubOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<EnrichmentHubOptions>>((signalr, hub) =>
-                signalr.StatefulReconnectBufferSize = hub.Value.StatefulReconnectBufferSize);
+            {
+                signalr.StatefulReconnectBufferSize = hub.Value.StatefulReconnectBufferSize;
+                signalr.AddFilter<HubErrorLoggingFilter>();
+            });
+
+        // Every refused invocation would otherwise be an error with a stack trace (see HubErrorLoggingFilter).
+        services.AddLogging(logging => logging.AddFilter(HubErrorLoggingFilter.DispatcherCategory, LogLevel.Critical));
 
         var signalR = services.AddSignalR()
             .AddJsonProtocol(options =>
@@ -56,14 +62,37 @@ public static class HubEndpoints
         services.AddSingleton<LocalHubConnections>();
         services.AddSingleton<HubLifetimeManager<EnrichmentHub>>(provider => new TrackingHubLifetimeManager<EnrichmentHub>(
             (HubLifetimeManager<EnrichmentHub>)ActivatorUtilities.CreateInstance(provider, innerType),
-            provider.GetRequiredService<LocalHubConnections>()));
+            provider.GetRequiredService<LocalHubConnections>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<TrackingHubLifetimeManager<EnrichmentHub>>()));
     }
 
-    /// <summary>Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires.</summary>
-    public static HubEndpointConventionBuilder MapEnrichmentHub(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapHub<EnrichmentHub>(EnrichmentHub.Route, options =>
+    /// <summary>
+    /// Maps the hub at <see cref="EnrichmentHub.Route"/>, closing connections when their token expires. What
+    /// <c>MapHub</c> does, plus <see cref="HubConnectionGate.ReleaseWhenClosed"/> in the connection pipeline, so that a
+    /// connection's limit permits are given back when SignalR's connection ends, whatever its transport.
+    /// </summary>
+    public static IEndpointConventionBuilder MapEnrichmentHub(this IEndpointRouteBuilder endpoints)
+    {
+        var gate = endpoints.ServiceProvider.GetRequiredService<HubConnectionGate>();
+        var options = new Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions
         {
-            options.CloseOnAuthenticationExpiration = true;
-            options.AllowStatefulReconnects = true;
+            CloseOnAuthenticationExpiration = true,
+            AllowStatefulReconnects = true,
+        };
+        var builder = endpoints.MapConnections(EnrichmentHub.Route, options, connection => connection
+            .Use(gate.ReleaseWhenClosed)
+            .UseHub<EnrichmentHub>());
+        var attributes = typeof(EnrichmentHub).GetCustomAttributes(inherit: true);
+        builder.Add(endpoint =>
+        {
+            // As MapHub: the hub's attributes ([Authorize]) and its type apply to its endpoints.
+            foreach (var attribute in attributes)
+            {
+                endpoint.Metadata.Add(attribute);
+            }
+
+            endpoint.Metadata.Add(new HubMetadata(typeof(EnrichmentHub)));
         });
+        return builder;
+    }
 }

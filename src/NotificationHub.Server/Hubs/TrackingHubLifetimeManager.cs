@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
 
 namespace NotificationHub.Server.Hubs;
 
@@ -6,8 +7,15 @@ namespace NotificationHub.Server.Hubs;
 /// Decorates the configured lifetime manager (in-process, or the Redis backplane's) and records each local
 /// connection in <see cref="LocalHubConnections"/>; every operation is otherwise the inner manager's.
 /// </summary>
+/// <remarks>
+/// The Redis backplane unsubscribes a closed connection's channels, and all of them when it is disposed (host
+/// shutdown), with Redis calls that throw when Redis is gone or hung. The connection is closed and the process is
+/// stopping either way, so those failures are logged as warnings instead of failing the disconnect or, from
+/// <see cref="Dispose"/>, crashing the stopping process (an exception thrown while the host disposes its services
+/// is unhandled: SIGABRT, exit code 134). Any other exception of a disconnect still fails it (a real error).
+/// </remarks>
 /// <typeparam name="THub">The hub.</typeparam>
-internal sealed class TrackingHubLifetimeManager<THub>(HubLifetimeManager<THub> inner, LocalHubConnections connections)
+internal sealed class TrackingHubLifetimeManager<THub>(HubLifetimeManager<THub> inner, LocalHubConnections connections, ILogger logger)
     : HubLifetimeManager<THub>, IDisposable
     where THub : Hub
 {
@@ -20,10 +28,17 @@ internal sealed class TrackingHubLifetimeManager<THub>(HubLifetimeManager<THub> 
         connections.Add(connection);
     }
 
-    public override Task OnDisconnectedAsync(HubConnectionContext connection)
+    public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         connections.Remove(connection);
-        return inner.OnDisconnectedAsync(connection);
+        try
+        {
+            await inner.OnDisconnectedAsync(connection);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            HubLog.BackplaneCleanupFailed(logger, "disconnect of " + connection.ConnectionId, ex.GetType().Name, ex.Message);
+        }
     }
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -68,5 +83,19 @@ internal sealed class TrackingHubLifetimeManager<THub>(HubLifetimeManager<THub> 
     public override bool TryGetReturnType(string invocationId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>
         inner.TryGetReturnType(invocationId, out type);
 
-    public void Dispose() => (inner as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            (inner as IDisposable)?.Dispose();
+        }
+        catch (Exception ex)
+        {
+            // Not only Redis's own exceptions: a client torn down mid-call also throws InvalidOperationException
+            // (its pipe is completed) or TaskCanceledException. Nothing can be retried while the process stops.
+            HubLog.BackplaneCleanupFailed(logger, "shutdown", ex.GetType().Name, ex.Message);
+        }
+    }
+
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or OperationCanceledException;
 }

@@ -14,6 +14,13 @@ public static class JobEndpoints
 {
     private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Binds <see cref="JobEndpointOptions"/>.</summary>
+    public static IServiceCollection AddEnrichmentJobEndpoints(this IServiceCollection services)
+    {
+        services.AddOptions<JobEndpointOptions>().BindConfiguration(JobEndpointOptions.SectionName).ValidateOnStart();
+        return services;
+    }
+
     /// <summary>Maps <c>POST /api/enrichment/{bom_id}/start</c> and <c>/cancel</c>.</summary>
     public static IEndpointRouteBuilder MapEnrichmentJobs(this IEndpointRouteBuilder endpoints)
     {
@@ -29,7 +36,7 @@ public static class JobEndpoints
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> StartAsync(
         string bom_id, HttpContext http, EnrichmentEventBus bus, IJobQueue queue, EnrichmentJobRunner runner,
-        IOptions<JobOptions> jobOptions, IOptions<AuthOptions> authOptions)
+        IOptions<JobOptions> jobOptions, IOptions<JobEndpointOptions> endpointOptions, IOptions<AuthOptions> authOptions)
     {
         if (!BomIds.IsValid(bom_id))
         {
@@ -54,8 +61,13 @@ public static class JobEndpoints
             }
         }
 
-        // The tenant that first enriches a BOM owns it; another tenant gets the same 404 as for an unknown BOM.
-        if (!await bus.ClaimAsync(bom_id, tenantId, http.RequestAborted))
+        // A trusted publisher (or a user where Jobs:UsersMayCreateBoms allows it) creates an unknown BOM for its
+        // tenant; anyone else may only start their tenant's existing BOMs. An unknown BOM and another tenant's get the
+        // same 404, so nobody learns which ids exist.
+        var mayCreate = endpointOptions.Value.UsersMayCreateBoms || http.User.HasScope(ClaimNames.PublishScope);
+        if (mayCreate
+                ? !await bus.ClaimAsync(bom_id, tenantId, http.RequestAborted)
+                : await bus.GetBomForTenantAsync(bom_id, tenantId, http.RequestAborted) is null)
         {
             return ApiProblems.BomNotFound();
         }

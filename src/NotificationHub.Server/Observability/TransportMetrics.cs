@@ -11,6 +11,9 @@ public sealed class TransportMetrics : IDisposable
     /// <summary>Tag naming the transport: <c>sse</c> or <c>signalr</c>.</summary>
     public const string TransportTag = "transport";
 
+    /// <summary>Tag naming why a hub invocation was refused (<c>invalid_bom_id</c>, <c>bom_not_found</c>, ...).</summary>
+    public const string ReasonTag = "reason";
+
     private readonly Meter _meter;
 
     /// <summary>Creates the instruments.</summary>
@@ -18,7 +21,11 @@ public sealed class TransportMetrics : IDisposable
     {
         _meter = meterFactory.Create(MeterName);
         OpenConnections = _meter.CreateUpDownCounter<long>("notificationhub.connections.open", description: "Open client streams/connections by transport.");
+        RefusedInvocations = _meter.CreateCounter<long>("notificationhub.hub.refused_invocations", description: "Hub invocations refused with a hub error, by reason.");
     }
+
+    /// <summary>Hub invocations refused (a <c>HubException</c> to the caller), tagged by <see cref="ReasonTag"/>.</summary>
+    public Counter<long> RefusedInvocations { get; }
 
     /// <summary>Open connections, tagged by transport.</summary>
     public UpDownCounter<long> OpenConnections { get; }

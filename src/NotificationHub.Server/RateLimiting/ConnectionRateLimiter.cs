@@ -1,96 +1,79 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
+using NotificationHub.Server.Hubs;
 
 namespace NotificationHub.Server.RateLimiting;
 
 /// <summary>
-/// Per-user and per-tenant limits on long-lived connections, chained into ASP.NET Core's global limiter.
-/// A concurrency lease is held for the whole request, so a closed stream gives its slot back at once.
+/// Per-user and per-tenant limits on long-lived connections (<see cref="ConnectionLimiter"/>): SSE streams here, SignalR
+/// connections of every transport through <see cref="HubConnectionGate"/>.
 /// </summary>
 public static class ConnectionRateLimiter
 {
-    /// <summary>Adds the limiter.</summary>
+    /// <summary>Adds the limiter and the hub's gate.</summary>
     public static IServiceCollection AddConnectionRateLimits(this IServiceCollection services)
     {
         services.AddOptions<HubRateLimitOptions>()
             .BindConfiguration(HubRateLimitOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>()
-            .Configure<IOptions<HubRateLimitOptions>, IOptions<AuthOptions>>((options, limits, auth) =>
-            {
-                options.GlobalLimiter = Create(limits.Value, auth.Value.TenantClaim);
-                options.OnRejected = OnRejectedAsync;
-            });
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<HubConnectionGate>();
         return services;
     }
 
-    private static PartitionedRateLimiter<HttpContext> Create(HubRateLimitOptions limits, string tenantClaim)
+    /// <summary>
+    /// The middleware, after authentication (limits are per user and tenant) and routing (the hub's endpoints are told
+    /// by their metadata, not their path). Unauthenticated requests pass: their endpoint answers 401.
+    /// </summary>
+    public static IApplicationBuilder UseConnectionLimits(this IApplicationBuilder app)
     {
-        var perUser = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            IsConnection(http) && UserKey(http, tenantClaim) is { } user
-                ? RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions
+        var limiter = app.ApplicationServices.GetRequiredService<ConnectionLimiter>();
+        var gate = app.ApplicationServices.GetRequiredService<HubConnectionGate>();
+        var tenantClaim = app.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.TenantClaim;
+        return app.Use(async (http, next) =>
+        {
+            if (ConnectionOwner.Of(http.User, tenantClaim) is not { } owner)
+            {
+                await next(http);
+            }
+            else if (http.GetEndpoint()?.Metadata.GetMetadata<HubMetadata>() is not null)
+            {
+                await gate.InvokeAsync(http, next, owner);
+            }
+            else if (IsStream(http))
+            {
+                // The stream is this request: its permits are held exactly as long.
+                using var lease = limiter.AttemptAndOpen(owner);
+                if (lease.IsAcquired)
                 {
-                    PermitLimit = limits.PerUserConcurrentConnections,
-                    QueueLimit = 0,
-                })
-                : RateLimitPartition.GetNoLimiter(""));
-        var perTenant = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            IsConnection(http) && http.User.GetTenantId(tenantClaim) is { } tenant
-                ? RateLimitPartition.GetConcurrencyLimiter(tenant, _ => new ConcurrencyLimiterOptions
+                    await next(http);
+                }
+                else
                 {
-                    PermitLimit = limits.PerTenantConcurrentConnections,
-                    QueueLimit = 0,
-                })
-                : RateLimitPartition.GetNoLimiter(""));
-        var attempts = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            IsConnectionAttempt(http) && UserKey(http, tenantClaim) is { } user
-                ? RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limits.PerUserConnectionsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                })
-                : RateLimitPartition.GetNoLimiter(""));
-        return PartitionedRateLimiter.CreateChained(attempts, perUser, perTenant);
+                    await RejectAsync(http, lease);
+                }
+            }
+            else
+            {
+                await next(http);
+            }
+        });
     }
 
-    /// <summary>A request that stays open: an SSE stream, or a SignalR transport request (not negotiate).</summary>
-    private static bool IsConnection(HttpContext http)
+    /// <summary>429 with <c>Retry-After</c> and the <c>rate_limited</c> problem.</summary>
+    internal static Task RejectAsync(HttpContext http, RateLimitLease lease)
     {
-        var path = http.Request.Path;
-        return (path.StartsWithSegments("/api/enrichment/stream") && HttpMethods.IsGet(http.Request.Method))
-               || (path.StartsWithSegments("/hubs") && !path.Value!.EndsWith("/negotiate", StringComparison.Ordinal)
-                   && HttpMethods.IsGet(http.Request.Method) && http.Request.Query.ContainsKey("id") && !IsLongPollRequest(http));
-    }
-
-    // Long polling reconnects every poll; its connection is counted at negotiate, not per poll.
-    private static bool IsLongPollRequest(HttpContext http) => !http.WebSockets.IsWebSocketRequest
-        && !http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-
-    /// <summary>A new connection: opening a stream, or negotiating a SignalR connection.</summary>
-    private static bool IsConnectionAttempt(HttpContext http)
-    {
-        var path = http.Request.Path;
-        return (path.StartsWithSegments("/api/enrichment/stream") && HttpMethods.IsGet(http.Request.Method))
-               || (path.StartsWithSegments("/hubs") && path.Value!.EndsWith("/negotiate", StringComparison.Ordinal));
-    }
-
-    private static string? UserKey(HttpContext http, string tenantClaim) =>
-        http.User.Identity?.IsAuthenticated == true
-            ? $"{http.User.GetTenantId(tenantClaim)}/{http.User.GetSubject()}"
-            : null; // unauthenticated requests are refused with 401 by the endpoint
-
-    private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
-    {
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await ApiProblems.RateLimited(seconds).ExecuteAsync(context.HttpContext);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return ApiProblems.RateLimited(seconds).ExecuteAsync(http);
     }
+
+    private static bool IsStream(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/api/enrichment/stream");
 }

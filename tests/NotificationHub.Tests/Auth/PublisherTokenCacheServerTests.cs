@@ -86,7 +86,7 @@ public sealed class PublisherTokenCacheServerTests
         await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Auth:PublisherTokenCacheSize"] = "0" });
         var handler = Assert.Single(
             server.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme).TokenHandlers);
-        Assert.IsType<JsonWebTokenHandler>(handler);
+        Assert.IsType<JsonWebTokenHandler>(Assert.IsType<StrictTokenHandler>(handler).Inner); // the strict rules, uncached
 
         using var accepted = await PublishAsync(server, $"bom-token-cache-{Guid.NewGuid():N}", server.PublisherToken());
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -44,6 +44,23 @@ public sealed class HostileInputTests(RedisServerFixture redis)
         Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""") + "." +
         Base64UrlEncoder.Encode($$"""{"sub":"m","tenant_id":"acme","iss":"notificationhub","aud":"notificationhub","exp":{{DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds()}}}""") + ".";
 
+    // A token signed with the server's key whose header and payload are exactly these JSON texts.
+    private static string RawJwt(string header, string payload)
+    {
+        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload);
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(HubServer.SigningKey));
+        return signingInput + "." + Base64UrlEncoder.Encode(hmac.ComputeHash(Encoding.ASCII.GetBytes(signingInput)));
+    }
+
+    private const string PlainHeader = """{"alg":"HS256","typ":"JWT"}""";
+
+    private const string CritHeader = """{"alg":"HS256","typ":"JWT","crit":["nh-ext"],"nh-ext":1}""";
+
+    // A payload with "EXP" replaced by an expiry 5 minutes ahead.
+    private static string Payload(string exp = "EXP", string tenant = "\"acme\"", string extra = "") =>
+        ("{\"sub\":\"mallory\",\"tenant_id\":" + tenant + ",\"iss\":\"notificationhub\",\"aud\":\"notificationhub\",\"exp\":" + exp + extra + "}")
+            .Replace("EXP", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
     [Fact]
     public async Task Hostile_inputs_get_their_documented_answer_and_a_good_client_misses_nothing()
     {
@@ -86,6 +103,12 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             ("unknown bom", $"api/enrichment/stream/bom-nope?token={good}", HttpStatusCode.NotFound),
             ("status other tenant", $"api/enrichment/status/{bom}?token={server.Token("globex")}", HttpStatusCode.NotFound),
             ("status bad id", $"api/enrichment/status/a*b?token={good}", HttpStatusCode.BadRequest),
+
+            // Token strictness (issue 13): validly signed, but breaking a rule the JWT library does not enforce.
+            ("crit header", $"api/enrichment/stream/{bom}?token={RawJwt(CritHeader, Payload())}", HttpStatusCode.Unauthorized),
+            ("exp as string", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(exp: "\"EXP\""))}", HttpStatusCode.Unauthorized),
+            ("tenant array", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(tenant: "[\"acme\",\"globex\"]"))}", HttpStatusCode.Unauthorized),
+            ("tenant number", $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload(tenant: "42"))}", HttpStatusCode.Unauthorized),
         };
         foreach (var (name, path, expected) in streamCases)
         {
@@ -93,6 +116,31 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             Assert.True(expected == attempt.StatusCode, $"{name}: expected {expected}, got {attempt.StatusCode}");
             Assert.True(attempt.Response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{name}: not problem+json");
         }
+
+        // The control of the strictness rows: the same hand-made token without the defect is accepted.
+        await using (var plain = await SseConnection.OpenAsync(server.Client, $"api/enrichment/stream/{bom}?token={RawJwt(PlainHeader, Payload())}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        }
+
+        // An Authorization: Basic header does not hide a valid ?token= (SSE) or ?access_token= (the hub's negotiation).
+        var basic = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("user:password")));
+        using (var basicSse = new HttpRequestMessage(HttpMethod.Get, $"api/enrichment/stream/{bom}?token={good}"))
+        {
+            basicSse.Headers.Authorization = basic;
+            using var response = await server.Client.SendAsync(basicSse, HttpCompletionOption.ResponseHeadersRead).Bounded();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var basicHub = new HttpRequestMessage(HttpMethod.Post, $"hubs/enrichment/negotiate?negotiateVersion=1&access_token={good}"))
+        {
+            basicHub.Headers.Authorization = basic;
+            using var response = await server.Client.SendAsync(basicHub).Bounded();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var critPublisher = RawJwt(CritHeader, Payload(extra: ",\"scope\":\"enrichment:publish\""));
+
 
         var events = $"api/enrichment/{bom}/events";
         var start = $"api/enrichment/{bom}-start/start";
@@ -125,6 +173,10 @@ public sealed class HostileInputTests(RedisServerFixture redis)
             ("wrong tenant", events, Json("""{"event_type":"progress","tenant_id":"globex","state":{}}"""), publisher, HttpStatusCode.Conflict, "tenant_mismatch"),
             ("user token", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{}}"""), good, HttpStatusCode.Forbidden, null),
             ("bad number", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"total_items":"many"}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
+
+            // Token strictness (issue 13): refused every time, so never served from the publisher token cache.
+            ("crit publisher", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{}}"""), critPublisher, HttpStatusCode.Unauthorized, "unauthorized"),
+            ("crit publisher again", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{}}"""), critPublisher, HttpStatusCode.Unauthorized, "unauthorized"),
             ("lone surrogate in payload", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{},"payload":"\ud800"}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
             ("lone surrogate in state", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"current_item":{"mpn":"\udc00x","status":"enriched"}}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
             ("infinite percent", events, Json("""{"event_type":"progress","tenant_id":"acme","state":{"percent_complete":1e400}}"""), publisher, HttpStatusCode.BadRequest, "invalid_event"),
@@ -192,7 +244,7 @@ public sealed class HostileInputTests(RedisServerFixture redis)
 
         Assert.Equal(ids.Skip(1), rest.Where(e => e.Id is not null).Select(e => e.Id));
         Assert.Equal(["progress", "enrichment.completed", "stream_end"], rest.Select(e => e.Event));
-        Assert.Equal(56, streamCases.Length + publishCases.Length + busCases.Length);
+        Assert.Equal(62, streamCases.Length + publishCases.Length + busCases.Length);
         var metrics = await server.Client.GetStringAsync("metrics").Bounded();
         Assert.Matches("(?m)^notificationhub_events_dropped_total(\\{[^}]*\\})? [1-9]", metrics);
     }

@@ -14,10 +14,12 @@ public sealed class HubProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TokenIssuer _tokens;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
 
-    private HubProcess(Process process, Uri baseAddress, TokenIssuer tokens)
+    private HubProcess(Process process, Uri baseAddress, TokenIssuer tokens, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         _process = process;
+        _output = output;
         _tokens = tokens;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -28,6 +30,9 @@ public sealed class HubProcess : IAsyncDisposable
 
     /// <summary>A client for this node.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>Every line the process wrote to stdout and stderr so far (its console log).</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>Starts a node with <paramref name="settings"/> (configuration keys, e.g. <c>Redis:ConnectionString</c>) and waits until it is ready.</summary>
     /// <remarks>
@@ -50,10 +55,11 @@ public sealed class HubProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = DotnetProcess.Start("NotificationHub.Server.dll", environment);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var process = DotnetProcess.Start("NotificationHub.Server.dll", environment, output.Enqueue);
 
         var tokens = new TokenIssuer(Options.Create(new AuthOptions { SigningKey = HubServer.SigningKey }));
-        var node = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"), tokens);
+        var node = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"), tokens, output);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {

@@ -55,6 +55,18 @@ public sealed class PrivateRedisServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): its sockets stay open but nothing is answered, as with a hung host or a network
+    /// partition. <see cref="DisposeAsync"/> kills it.
+    /// </summary>
+    public void Freeze()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not running.");
+        using var stop = Process.Start(new ProcessStartInfo("kill", ["-STOP", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        stop.WaitForExit(5000);
+    }
+
     /// <summary>Starts the server again on the same port and data directory (it loads its append-only file).</summary>
     public async Task RestartAsync()
     {

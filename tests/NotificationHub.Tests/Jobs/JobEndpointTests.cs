@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using NotificationHub.Contracts;
+using NotificationHub.Server.Auth;
 using NotificationHub.Tests.Infrastructure;
 
 namespace NotificationHub.Tests.Jobs;
@@ -15,6 +17,7 @@ public sealed class JobEndpointTests
         ["Worker:ItemLatency"] = "00:00:00.010",
         ["Worker:MinProgressInterval"] = "00:00:00",
         ["Worker:ErrorRate"] = "0.2",
+        ["Jobs:UsersMayCreateBoms"] = "true", // these tests start BOMs nobody published yet, as in Development
     };
 
     private static string Items(int count) =>
@@ -110,6 +113,7 @@ public sealed class JobEndpointTests
         {
             ["Worker:ItemLatency"] = "00:00:00",
             ["Worker:MinProgressInterval"] = "00:01:00",
+            ["Jobs:UsersMayCreateBoms"] = "true",
         });
         var token = server.Token("acme");
         var bom = $"bom-coalesce-{Guid.NewGuid():N}";
@@ -130,7 +134,7 @@ public sealed class JobEndpointTests
     [Fact]
     public async Task Double_start_is_409_with_the_running_job_and_cancel_ends_with_failed_cancelled()
     {
-        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Worker:ItemLatency"] = "00:00:00.200" });
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Worker:ItemLatency"] = "00:00:00.200", ["Jobs:UsersMayCreateBoms"] = "true" });
         var token = server.Token("acme");
         var bom = $"bom-cancel-{Guid.NewGuid():N}";
 
@@ -153,6 +157,35 @@ public sealed class JobEndpointTests
         Assert.Equal("cancelled", failed.GetProperty("error").GetString());
         Assert.Equal("cancelled", failed.GetProperty("state").GetProperty("status").GetString());
         Assert.Equal("failed", JsonDocument.Parse(events[^1].Data).RootElement.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_user_cannot_claim_an_unknown_bom_by_starting_it_unless_the_setting_allows_it()
+    {
+        var bom = $"bom-squat-{Guid.NewGuid():N}";
+        await using (var server = await HubServer.StartAsync(new Dictionary<string, string?>(FastWorker) { ["Jobs:UsersMayCreateBoms"] = null }))
+        {
+            // A user of globex guesses acme's next BOM id: 404, as for any BOM it cannot see, and nothing is claimed.
+            using var squat = await PostAsync(server, $"api/enrichment/{bom}/start", server.Token("globex"), Items(1));
+            Assert.Equal(HttpStatusCode.NotFound, squat.StatusCode);
+            Assert.Equal("bom_not_found", (await squat.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+            // acme's publisher then creates it, and acme's users can start it.
+            await server.PublishAsync(bom, "acme", EnrichmentEventNames.Completed, processed: 1, total: 1);
+            using var own = await PostAsync(server, $"api/enrichment/{bom}/start", server.Token("acme"), Items(1));
+            Assert.Equal(HttpStatusCode.Accepted, own.StatusCode);
+
+            // A publisher token bound to a tenant may create a BOM by starting it.
+            var publisher = server.Services.GetRequiredService<TokenIssuer>().Issue("acme", "portal", TimeSpan.FromMinutes(5), ClaimNames.PublishScope);
+            using var created = await PostAsync(server, $"api/enrichment/{bom}-2/start", publisher, Items(1));
+            Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        }
+
+        await using (var permissive = await HubServer.StartAsync(new Dictionary<string, string?>(FastWorker) { ["Jobs:UsersMayCreateBoms"] = "true" }))
+        {
+            using var created = await PostAsync(permissive, $"api/enrichment/{bom}/start", permissive.Token("acme"), Items(1));
+            Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        }
     }
 
     [Fact]
@@ -188,7 +221,7 @@ public sealed class JobEndpointTests
     [Fact]
     public async Task Too_many_items_is_400()
     {
-        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Worker:MaxItemsPerJob"] = "5" });
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Worker:MaxItemsPerJob"] = "5", ["Jobs:UsersMayCreateBoms"] = "true" });
         using var response = await PostAsync(server, $"api/enrichment/bom-many/start", server.Token("acme"), Items(6));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

@@ -27,6 +27,7 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
         ["Redis:KeyPrefix"] = _prefix + "bom:",
         ["Redis:ChannelPrefix"] = _prefix + "enrichment:bom:",
         ["JobQueue:KeyPrefix"] = _prefix + "jobs:",
+        ["Jobs:UsersMayCreateBoms"] = "true", // users start BOMs nobody published yet, as in Development
     };
 
     private Dictionary<string, string?> WorkerSettings() => new(Shared())
