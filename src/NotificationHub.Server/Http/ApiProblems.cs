@@ -57,9 +57,14 @@ public static class ApiProblems
         Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many connections",
             $"A connection limit was reached; retry in {retryAfterSeconds} s.");
 
-    /// <summary>503: the bus backend is unreachable.</summary>
+    /// <summary>503: the bus backend (or the job queue's Redis) is unreachable, stalled or failing over; <see cref="BusUnavailableFilter"/> adds <c>Retry-After</c>.</summary>
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
+
+    /// <summary>400: an <c>Idempotency-Key</c> header that is not one value of 1 to 128 printable ASCII characters.</summary>
+    public static ProblemHttpResult InvalidIdempotencyKey() =>
+        Create(StatusCodes.Status400BadRequest, "invalid_idempotency_key", "Invalid idempotency key",
+            "Idempotency-Key must be one value of 1 to 128 printable ASCII characters (optionally in double quotes).");
 
     /// <summary>400: a dev token request with a malformed tenant, subject or lifetime (Development only).</summary>
     public static ProblemHttpResult InvalidDevTokenRequest(string detail) =>
