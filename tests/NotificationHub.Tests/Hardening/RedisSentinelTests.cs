@@ -78,6 +78,14 @@ public sealed class RedisSentinelTests
 
         Assert.All(publisher.Statuses, s => Assert.True(s is 202 or 503 or 0, $"publish answered {s}"));
         var expected = publisher.Accepted.Skip(1).ToList();
+
+        // Durability (this branch: WAIT + idempotency keys): every accepted event is in the new master's log, once.
+        Assert.Equal(expected, await RedisStallTests.CollectSseAsync(a, bom, token, startedId).WaitAsync(RunTimeout));
+
+        // Live delivery through the failover. KNOWN DEPENDENCY: the clients that stayed connected get the events
+        // published after the promotion only once the node recovers its subscriptions from the promoted master,
+        // which is issue #12's per-endpoint recovery (branch redis-cluster); on this branch alone the old global
+        // recovery can miss them (no ConnectionRestored from a master that never returns), so this part may fail here.
         Assert.Equal(expected, await sse.WaitAsync(RunTimeout));
         Assert.Equal(expected, await signalR.WaitAsync(RunTimeout));
         Assert.False(a.HasExited, "hub a exited");
