@@ -19,4 +19,7 @@ internal static partial class RedisBusLog
 
     [LoggerMessage(105, LogLevel.Information, "Redis subscriptions restored")]
     public static partial void SubscriptionsRestored(ILogger logger);
+
+    [LoggerMessage(106, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
+    public static partial void NotReplicated(ILogger logger, string bomId, long timeoutMs);
 }

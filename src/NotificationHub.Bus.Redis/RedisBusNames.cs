@@ -26,6 +26,13 @@ public sealed class RedisBusNames
     /// <summary>The BOM's owning tenant. Never expires, so a finished BOM cannot be claimed by another tenant after retention.</summary>
     public RedisKey OwnerKey(string bomId) => $"{_options.KeyPrefix}{{{bomId}}}:owner";
 
+    /// <summary>
+    /// A publisher's idempotency key on the BOM (value: the event id it appended; expires after the idempotency
+    /// window). In the BOM's slot, so the publish script checks and records it atomically with the append. The key
+    /// is printable ASCII; braces in it do not move the slot (only the first <c>{...}</c> counts, the BOM's).
+    /// </summary>
+    public RedisKey IdempotencyKey(string bomId, string key) => $"{_options.KeyPrefix}{{{bomId}}}:idem:{key}";
+
     /// <summary>The BOM's pub/sub channel, taken literally (never as a pattern).</summary>
     public RedisChannel Channel(string bomId) => RedisChannel.Literal(ChannelName(bomId));
 

@@ -13,9 +13,11 @@ namespace NotificationHub.Bus.Redis;
 public sealed class RedisEventBusBackend : IEventBusBackend
 {
     /// <summary>
-    /// Appends one event atomically. KEYS: owner, log, meta. ARGV: tenant, template, max log length, channel,
-    /// terminal ("1"/"0"), retention in ms. Returns the new log id, or false (a null reply) when another tenant
-    /// owns the BOM.
+    /// Appends one event atomically. KEYS: owner, log, meta, and the idempotency key when the publish has one.
+    /// ARGV: tenant, template, max log length, channel, terminal ("1"/"0"), finished retention ms, idle retention ms,
+    /// count replicas ("1"/"0"), idempotency window ms. Returns <c>{id, repeat, replicas}</c>: the log id (of the
+    /// first publish when <c>repeat</c> is 1), and the master's connected replicas (0 unless counted); or false (a
+    /// null reply) when another tenant owns the BOM.
     /// </summary>
     /// <remarks>
     /// The entry must contain its own id, so the script picks the id itself instead of <c>XADD *</c>, by the same
@@ -24,6 +26,11 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     /// does: the template starts with the 14 bytes <c>{"event_id":""</c>; the result is the first 13 (up to and
     /// including the opening quote), the id, then the template from its 14th byte (the closing quote) on.
     /// Trimming is approximate (<c>MAXLEN ~</c>, cheap); <see cref="ReadAfterAsync"/> enforces the exact length.
+    /// Every event sets the retention of log and meta: idle retention after a non-terminal one, finished after a
+    /// terminal one, so a BOM that never finishes does not stay forever. The replica count comes from
+    /// <c>INFO replication</c> in the same call, so deciding whether to <c>WAIT</c> costs no round trip. A repeat
+    /// writes its key again (same value and expiry): the <c>WAIT</c> that follows then covers the first append even
+    /// when that was made on another connection.
     /// </remarks>
     internal const string AppendScript = """
         local owner = redis.call('GET', KEYS[1])
@@ -31,6 +38,19 @@ public sealed class RedisEventBusBackend : IEventBusBackend
           redis.call('SET', KEYS[1], ARGV[1])
         elseif owner ~= ARGV[1] then
           return false
+        end
+        local replicas = 0
+        if ARGV[8] == '1' then
+          replicas = tonumber(string.match(redis.call('INFO', 'replication'), 'connected_slaves:(%d+)')) or 0
+        end
+        if KEYS[4] then
+          local first = redis.call('GET', KEYS[4])
+          if first then
+            if replicas > 0 then
+              redis.call('SET', KEYS[4], first, 'KEEPTTL')
+            end
+            return {first, 1, replicas}
+          end
         end
         local t = redis.call('TIME')
         local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -45,15 +65,17 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         local json = '{"event_id":"' .. id .. string.sub(ARGV[2], 14)
         redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', json)
         redis.call('HSET', KEYS[3], 'latest', json)
+        local retention = ARGV[7]
         if ARGV[5] == '1' then
-          redis.call('PEXPIRE', KEYS[2], ARGV[6])
-          redis.call('PEXPIRE', KEYS[3], ARGV[6])
-        else
-          redis.call('PERSIST', KEYS[2])
-          redis.call('PERSIST', KEYS[3])
+          retention = ARGV[6]
+        end
+        redis.call('PEXPIRE', KEYS[2], retention)
+        redis.call('PEXPIRE', KEYS[3], retention)
+        if KEYS[4] then
+          redis.call('SET', KEYS[4], id, 'PX', ARGV[9])
         end
         redis.call('PUBLISH', ARGV[4], json)
-        return id
+        return {id, 0, replicas}
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -122,7 +144,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
                 LiveDeliveryRestored?.Invoke(this, EventArgs.Empty);
                 return;
             }
-            catch (Exception ex) when (IsUnavailable(ex) || ex is TimeoutException)
+            catch (Exception ex) when (IsUnavailable(ex))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200));
             }
@@ -148,12 +170,18 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         }
 
         var bomId = pending.BomId;
+        var db = Db;
+        var logKey = _names.LogKey(bomId);
+        RedisKey[] keys = pending.IdempotencyKey is { } idempotencyKey
+            ? [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId), _names.IdempotencyKey(bomId, idempotencyKey)]
+            : [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId)];
+        var ackTimeout = _options.ReplicaAckTimeout;
         RedisResult result;
         try
         {
-            result = await Db.ScriptEvaluateAsync(
+            result = await db.ScriptEvaluateAsync(
                 AppendScript,
-                [_names.OwnerKey(bomId), _names.LogKey(bomId), _names.MetaKey(bomId)],
+                keys,
                 [
                     pending.TenantId,
                     pending.JsonTemplate,
@@ -161,6 +189,9 @@ public sealed class RedisEventBusBackend : IEventBusBackend
                     _names.ChannelName(bomId),
                     pending.IsTerminal ? "1" : "0",
                     (long)_busOptions.FinishedRetention.TotalMilliseconds,
+                    (long)_busOptions.IdleRetention.TotalMilliseconds,
+                    ackTimeout > TimeSpan.Zero ? "1" : "0",
+                    (long)pending.IdempotencyWindow.TotalMilliseconds,
                 ]).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -173,10 +204,43 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             throw new BomOwnershipException(bomId);
         }
 
+        var reply = (RedisResult[])result!;
+        var eventId = reply[0].ToString();
+        if ((long)reply[2] > 0)
+        {
+            await WaitForReplicaAsync(db, logKey, bomId, ackTimeout, cancellationToken);
+        }
+
         // Same bytes as the script built (a test holds the two splices equal); avoids sending the JSON back.
-        var eventId = result.ToString();
         return new BusEvent(eventId, pending.EventType, bomId, pending.TenantId,
             EnvelopeTemplate.WithEventId(pending.JsonTemplate.Span, eventId));
+    }
+
+    /// <summary>
+    /// Waits until a replica of the master that ran the append acknowledged it (<c>WAIT 1</c>), so that the 202 holds
+    /// through a failover. Runs on that master's interactive connection, the one the script went over: <c>WAIT</c>
+    /// covers the writes of its own connection.
+    /// </summary>
+    /// <exception cref="BusUnavailableException">No replica acknowledged within the timeout, or the master failed.</exception>
+    private async Task WaitForReplicaAsync(IDatabase db, RedisKey key, string bomId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        long acknowledged;
+        try
+        {
+            var server = _redis.GetServer(db.IdentifyEndpoint(key)
+                ?? throw new RedisConnectionException(ConnectionFailureType.UnableToResolvePhysicalConnection, "No endpoint for the BOM's key."));
+            acknowledged = (long)await server.ExecuteAsync("WAIT", 1, (long)timeout.TotalMilliseconds).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("wait for a replica", bomId, ex);
+        }
+
+        if (acknowledged < 1)
+        {
+            RedisBusLog.NotReplicated(_logger, bomId, (long)timeout.TotalMilliseconds);
+            throw new BusUnavailableException("No replica acknowledged the event in time; retry with the same idempotency key.");
+        }
     }
 
     /// <inheritdoc />
@@ -391,7 +455,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         return busEvent;
     }
 
-    private static bool IsUnavailable(Exception ex) => ex is RedisConnectionException or RedisTimeoutException;
+    private static bool IsUnavailable(Exception ex) => RedisTransientErrors.IsTransient(ex);
 
     private BusUnavailableException Unavailable(string operation, string bomId, Exception ex)
     {

@@ -16,6 +16,7 @@ public sealed partial class EnrichmentEventBus
     private readonly ILogger _logger;
     private readonly BusMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _idempotencyWindow;
 
     /// <summary>Creates the bus over a backend.</summary>
     public EnrichmentEventBus(
@@ -23,10 +24,12 @@ public sealed partial class EnrichmentEventBus
         IOptions<EventBusOptions> options,
         ILogger<EnrichmentEventBus> logger,
         BusMetrics metrics,
-        TimeProvider time)
+        TimeProvider time,
+        IOptions<PublishOptions>? publishOptions = null)
     {
         _backend = backend;
         _options = options.Value;
+        _idempotencyWindow = (publishOptions?.Value ?? new PublishOptions()).IdempotencyWindow;
         _logger = logger;
         _metrics = metrics;
         _time = time;
@@ -43,8 +46,30 @@ public sealed partial class EnrichmentEventBus
     /// <exception cref="InvalidEventException">The request breaks the contract.</exception>
     /// <exception cref="BomOwnershipException">Another tenant owns the BOM.</exception>
     /// <exception cref="BusUnavailableException">The backend cannot be reached.</exception>
-    public async ValueTask<BusEvent> PublishAsync(string bomId, PublishEventRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<BusEvent> PublishAsync(string bomId, PublishEventRequest request, CancellationToken cancellationToken = default) =>
+        PublishAsync(bomId, request, null, cancellationToken);
+
+    /// <summary>
+    /// Publishes an event as <see cref="PublishAsync(string, PublishEventRequest, CancellationToken)"/>, at most once
+    /// per <paramref name="idempotencyKey"/> and BOM within <see cref="PublishOptions.IdempotencyWindow"/>: a repeat
+    /// appends nothing and returns the first publish's event id (the returned event carries that id; its other
+    /// content is this request's). A publisher that retries after a timeout or a 503 with the same key never
+    /// creates a duplicate.
+    /// </summary>
+    /// <param name="bomId">The BOM.</param>
+    /// <param name="request">The event.</param>
+    /// <param name="idempotencyKey">Null, or 1 to 128 printable ASCII characters (<see cref="IsValidIdempotencyKey"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait (not an append already sent).</param>
+    /// <exception cref="InvalidEventException">The request breaks the contract, or the key is malformed.</exception>
+    /// <exception cref="BomOwnershipException">Another tenant owns the BOM.</exception>
+    /// <exception cref="BusUnavailableException">The backend cannot be reached, or the event is not known to be replicated.</exception>
+    public async ValueTask<BusEvent> PublishAsync(string bomId, PublishEventRequest request, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
+        if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
+        {
+            throw new InvalidEventException("An idempotency key is 1 to 128 printable ASCII characters.");
+        }
+
         if (!BomIds.IsValid(bomId))
         {
             throw new InvalidEventException($"Invalid BOM id: expected {BomIds.Rule}.");
@@ -94,10 +119,18 @@ public sealed partial class EnrichmentEventBus
             throw new InvalidEventException($"The event is {template.Length} bytes; at most {_options.MaxEventBytes} are accepted.");
         }
 
-        var published = await _backend.AppendAsync(new PendingEvent(bomId, tenantId, eventType, template), cancellationToken);
+        var pending = new PendingEvent(bomId, tenantId, eventType, template)
+        {
+            IdempotencyKey = idempotencyKey,
+            IdempotencyWindow = _idempotencyWindow,
+        };
+        var published = await _backend.AppendAsync(pending, cancellationToken);
         _metrics.Published.Add(1);
         return published;
     }
+
+    /// <summary>True for a well-formed idempotency key: 1 to 128 printable ASCII characters (the HTTP API's rule too).</summary>
+    public static bool IsValidIdempotencyKey(string? key) => !string.IsNullOrEmpty(key) && ChannelMessageReader.IsSafeToken(key);
 
     /// <summary>Makes <paramref name="tenantId"/> the owner of an unowned BOM; false when another tenant owns it.</summary>
     public ValueTask<bool> ClaimAsync(string bomId, string tenantId, CancellationToken cancellationToken = default) =>

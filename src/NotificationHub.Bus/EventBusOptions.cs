@@ -23,4 +23,12 @@ public sealed class EventBusOptions
     /// <summary>How long the log and snapshot of a finished BOM are kept after its terminal event.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan FinishedRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long the log and snapshot of a BOM that never finishes are kept after its last event: each non-terminal
+    /// event restarts this clock, a terminal one replaces it with <see cref="FinishedRetention"/>. Bounds what
+    /// abandoned runs (a publisher that died before its terminal event) cost the store.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan IdleRetention { get; set; } = TimeSpan.FromDays(7);
 }

@@ -8,13 +8,17 @@ namespace NotificationHub.Bus;
 public static class EventBusServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="EnrichmentEventBus"/> with options from the <c>Bus</c> section, and the in-memory backend
+    /// Adds <see cref="EnrichmentEventBus"/> with options from the <c>Bus</c> and <c>Publish</c> sections, and the in-memory backend
     /// unless another <see cref="IEventBusBackend"/> is registered (the Redis package registers its own).
     /// </summary>
     public static IServiceCollection AddEnrichmentEventBus(this IServiceCollection services)
     {
         services.AddOptions<EventBusOptions>()
             .BindConfiguration(EventBusOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<PublishOptions>()
+            .BindConfiguration(PublishOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddMetrics();

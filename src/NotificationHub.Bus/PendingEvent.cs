@@ -11,6 +11,16 @@ namespace NotificationHub.Bus;
 /// <param name="JsonTemplate">Envelope JSON starting with <see cref="EnvelopeTemplate.Prefix"/>.</param>
 public sealed record PendingEvent(string BomId, string TenantId, string EventType, ReadOnlyMemory<byte> JsonTemplate)
 {
+    /// <summary>
+    /// The publisher's idempotency key, or null. When the BOM already had an event appended with this key within
+    /// <see cref="IdempotencyWindow"/>, the backend appends nothing and returns that event's id (checked and recorded
+    /// atomically with the append).
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>How long the backend remembers <see cref="IdempotencyKey"/> (<see cref="PublishOptions.IdempotencyWindow"/>).</summary>
+    public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>True for a terminal event (the backend starts the log's retention clock).</summary>
     public bool IsTerminal => Contracts.EnrichmentEventNames.IsTerminal(EventType);
 }

@@ -73,10 +73,10 @@ public sealed partial class RedisJobQueue
                         await _queue.Db.ScriptEvaluateAsync(RedisJobQueueScripts.GiveBack, [_queue._names.Stream, _jobKey],
                             [_queue.ConsumerName, _queue._options.ConsumerGroup, _entryId, (long)_queue._options.ClaimIdleTime.TotalMilliseconds * 10]);
                     }
-                    catch (RedisException ex)
+                    catch (Exception ex) when (ex is RedisException or TimeoutException)
                     {
                         // Then it is taken over after ClaimIdleTime.
-                        Log.HeartbeatFailed(_queue._logger, ex, Job.JobId);
+                        Log.GiveBackFailed(_queue._logger, ex, Job.JobId);
                     }
                 }
             }
@@ -106,17 +106,28 @@ public sealed partial class RedisJobQueue
         }
 
         /// <summary>Keeps the pending entry fresh (so nobody takes the job over) and watches for cancellation between items.</summary>
+        /// <remarks>
+        /// A Redis outage only delays refreshes (logged once when it starts and once when it ends): if it outlasts
+        /// <see cref="RedisJobQueueOptions.ClaimIdleTime"/> another worker may take the job over, and this one then
+        /// learns at its next checkpoint that it lost it.
+        /// </remarks>
         private async Task HeartbeatAsync()
         {
             var interval = _queue._options.ClaimIdleTime / 3;
             var token = _stopHeartbeat.Token;
+            var outage = new RetryBackoff(interval, interval);
             while (!token.IsCancellationRequested)
             {
                 try
                 {
                     await Task.Delay(interval, _queue._time, token);
-                    var result = (int)await _queue.Db.ScriptEvaluateAsync(RedisJobQueueScripts.Heartbeat, [_queue._names.Stream, _jobKey],
-                        [_queue.ConsumerName, _queue._options.ConsumerGroup, _entryId]);
+                    var result = (int)await _queue.Guard(() => _queue.Db.ScriptEvaluateAsync(RedisJobQueueScripts.Heartbeat,
+                        [_queue._names.Stream, _jobKey], [_queue.ConsumerName, _queue._options.ConsumerGroup, _entryId]));
+                    if (outage.Succeed() is > 0 and var failures)
+                    {
+                        Log.HeartbeatRestored(_queue._logger, Job.JobId, failures);
+                    }
+
                     if (result < 0)
                     {
                         // Lost: the next checkpoint throws; stop refreshing an entry that is not ours.
@@ -130,9 +141,12 @@ public sealed partial class RedisJobQueue
                 {
                     return;
                 }
-                catch (RedisException ex)
+                catch (JobQueueUnavailableException ex)
                 {
-                    Log.HeartbeatFailed(_queue._logger, ex, Job.JobId);
+                    if (outage.Fail())
+                    {
+                        Log.HeartbeatFailed(_queue._logger, ex, Job.JobId);
+                    }
                 }
             }
         }

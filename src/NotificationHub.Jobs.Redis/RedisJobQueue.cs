@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NotificationHub.Bus.Redis;
 using StackExchange.Redis;
 
 namespace NotificationHub.Jobs.Redis;
@@ -16,7 +17,7 @@ namespace NotificationHub.Jobs.Redis;
 /// <see cref="RedisJobQueueOptions.ClaimIdleTime"/> another takes the entry with <c>XAUTOCLAIM</c>, becomes the
 /// job's <c>owner</c> and resumes at the checkpoint. Checkpoints and refreshes are fenced on the owner (Lua), so a
 /// worker presumed dead that wakes up cannot count an item twice or steal the entry back.</para>
-/// <para>Every Redis failure surfaces as <see cref="JobQueueUnavailableException"/>.</para>
+/// <para>Every transient Redis failure surfaces as <see cref="JobQueueUnavailableException"/>.</para>
 /// </remarks>
 public sealed partial class RedisJobQueue : IJobQueue
 {
@@ -174,7 +175,7 @@ public sealed partial class RedisJobQueue : IJobQueue
         {
             await Guard(() => Db.StreamCreateConsumerGroupAsync(_names.Stream, _options.ConsumerGroup, "0-0", createStream: true));
         }
-        catch (JobQueueUnavailableException ex) when (ex.InnerException?.Message.Contains("BUSYGROUP", StringComparison.Ordinal) == true)
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
             // Another process created it.
         }
@@ -188,9 +189,10 @@ public sealed partial class RedisJobQueue : IJobQueue
         {
             await Db.ScriptEvaluateAsync(RedisJobQueueScripts.Release, [active, jobKey], [jobId]);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            // The reservation expires by itself after ReserveTimeout.
+            // Best effort, whatever the failure (the caller reports the original one): the reservation expires by
+            // itself after ReserveTimeout.
             Log.ReleaseFailed(_logger, ex, jobId);
         }
     }
@@ -198,7 +200,11 @@ public sealed partial class RedisJobQueue : IJobQueue
     private static int ToInt(RedisValue value) =>
         value.IsNullOrEmpty ? 0 : int.Parse((string)value!, NumberStyles.Integer, CultureInfo.InvariantCulture);
 
-    /// <summary>Runs one Redis call; a Redis failure becomes <see cref="JobQueueUnavailableException"/>.</summary>
+    /// <summary>
+    /// Runs one Redis call; a transient Redis failure (<see cref="RedisTransientErrors"/>) becomes
+    /// <see cref="JobQueueUnavailableException"/>, which callers retry or answer with 503. Any other error (a bug,
+    /// a foreign key of the wrong type) is not hidden behind a retry.
+    /// </summary>
     private async Task<T> Guard<T>(Func<Task<T>> call)
     {
         try
@@ -211,7 +217,7 @@ public sealed partial class RedisJobQueue : IJobQueue
             _groupReady = false;
             throw new JobQueueUnavailableException("The job queue's consumer group is missing.", ex);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisTransientErrors.IsTransient(ex))
         {
             throw new JobQueueUnavailableException("The job queue (Redis) is unavailable.", ex);
         }
@@ -225,10 +231,16 @@ public sealed partial class RedisJobQueue : IJobQueue
         [LoggerMessage(421, LogLevel.Warning, "Dropped unreadable job queue entry {EntryId}")]
         public static partial void DroppedEntry(ILogger logger, string entryId);
 
-        [LoggerMessage(422, LogLevel.Warning, "Job {JobId}: refreshing the pending entry failed")]
+        [LoggerMessage(422, LogLevel.Warning, "Job {JobId}: refreshing the pending entry failed; retrying while Redis is unavailable")]
         public static partial void HeartbeatFailed(ILogger logger, Exception exception, string jobId);
 
         [LoggerMessage(423, LogLevel.Warning, "Job {JobId}: releasing the reservation failed; it expires by itself")]
         public static partial void ReleaseFailed(ILogger logger, Exception exception, string jobId);
+
+        [LoggerMessage(424, LogLevel.Information, "Job {JobId}: refreshing the pending entry works again after {Failures} failed attempts")]
+        public static partial void HeartbeatRestored(ILogger logger, string jobId, int failures);
+
+        [LoggerMessage(425, LogLevel.Warning, "Job {JobId}: giving the job back failed; another worker takes it over after the claim idle time")]
+        public static partial void GiveBackFailed(ILogger logger, Exception exception, string jobId);
     }
 }

@@ -8,9 +8,15 @@ public sealed class RedisJobQueueOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "JobQueue";
 
-    /// <summary>Prefix of every key of the queue. On Redis Cluster it needs a hash tag (e.g. <c>{jobs}:</c>): the scripts touch several keys.</summary>
+    /// <summary>
+    /// Prefix of every key of the queue. It must contain a hash tag (a non-empty <c>{...}</c>): the scripts touch
+    /// several keys at once, which Redis Cluster allows only within one slot, and the tag puts every key of the queue
+    /// in the same slot. Checked at start (<see cref="RedisJobQueueNames.HasHashTag"/>), on every deployment, so a
+    /// queue that works on one Redis keeps working when moved to a cluster.
+    /// </summary>
     [Required]
-    public string KeyPrefix { get; set; } = "notificationhub:jobs:";
+    [MaxLength(256)]
+    public string KeyPrefix { get; set; } = "{notificationhub:jobs}:";
 
     /// <summary>The consumer group every worker process joins.</summary>
     [Required]

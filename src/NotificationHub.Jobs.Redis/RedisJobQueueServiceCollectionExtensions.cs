@@ -24,6 +24,8 @@ public static class RedisJobQueueServiceCollectionExtensions
         services.AddOptions<RedisJobQueueOptions>()
             .Bind(configuration.GetSection(RedisJobQueueOptions.SectionName))
             .ValidateDataAnnotations()
+            .Validate(o => RedisJobQueueNames.HasHashTag(o.KeyPrefix),
+                "JobQueue:KeyPrefix needs a hash tag, e.g. '{notificationhub:jobs}:': the queue's scripts touch several keys, which Redis Cluster allows only in one slot.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.Replace(ServiceDescriptor.Singleton<IJobQueue, RedisJobQueue>());

@@ -38,7 +38,7 @@ public sealed class EnrichmentJobRunner(
             TenantId = job.TenantId,
             State = new EnrichmentProgressState { Status = EnrichmentStatus.Enriching, TotalItems = job.Items.Count },
             Payload = JobPayload(job),
-        }, cancellationToken).AsTask();
+        }, IdempotencyKey(job, "started"), cancellationToken).AsTask();
     }
 
     /// <summary>
@@ -88,7 +88,7 @@ public sealed class EnrichmentJobRunner(
                 var error = await enricher.EnrichAsync(item, linked.Token);
                 run.Count(error is null);
                 metrics.Items.Add(1, new KeyValuePair<string, object?>("result", error is null ? "enriched" : "error"));
-                await lease.SaveCheckpointAsync(run.Checkpoint, stopping);
+                await RetryAsync(job, "checkpoint", ct => lease.SaveCheckpointAsync(run.Checkpoint, ct), stopping);
 
                 var now = time.GetTimestamp();
                 if (run.Checkpoint.Processed == job.Items.Count || lastPublished == long.MinValue
@@ -103,7 +103,7 @@ public sealed class EnrichmentJobRunner(
         catch (OperationCanceledException) when (lease.CancellationRequested.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
             await PublishAsync(job, EnrichmentEventNames.Failed, run.State(EnrichmentStatus.Cancelled), "cancelled", stopping);
-            await lease.CompleteAsync(stopping);
+            await RetryAsync(job, "complete", lease.CompleteAsync, stopping);
             metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Cancelled));
             JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Cancelled, run.Checkpoint.Enriched, run.Checkpoint.Errors);
             return;
@@ -115,7 +115,7 @@ public sealed class EnrichmentJobRunner(
         }
 
         await PublishAsync(job, EnrichmentEventNames.Completed, run.State(EnrichmentStatus.Completed), null, stopping);
-        await lease.CompleteAsync(stopping);
+        await RetryAsync(job, "complete", lease.CompleteAsync, stopping);
         metrics.Ended.Add(1, new KeyValuePair<string, object?>("status", EnrichmentStatus.Completed));
         JobsLog.Ended(logger, job.JobId, job.BomId, EnrichmentStatus.Completed, run.Checkpoint.Enriched, run.Checkpoint.Errors);
     }
@@ -134,8 +134,9 @@ public sealed class EnrichmentJobRunner(
     }
 
     // A Redis outage must not lose the run: keep trying until the bus is back or the worker stops (then the job is
-    // given back and resumed from its checkpoint).
-    private async Task PublishAsync(EnrichmentJob job, string eventType, EnrichmentProgressState state, string? error, CancellationToken stopping)
+    // given back and resumed from its checkpoint). The idempotency key names this event of this job, so a publish
+    // whose reply was lost (applied, then timed out) and is retried is not appended twice.
+    private Task PublishAsync(EnrichmentJob job, string eventType, EnrichmentProgressState state, string? error, CancellationToken stopping)
     {
         var request = new PublishEventRequest
         {
@@ -145,20 +146,51 @@ public sealed class EnrichmentJobRunner(
             Payload = JobPayload(job),
             Error = error,
         };
-        for (var attempt = 1; ; attempt++)
+        var key = IdempotencyKey(job, eventType == EnrichmentEventNames.Progress
+            ? "p" + state.ProcessedItems.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : eventType);
+        return RetryAsync(job, eventType, ct => bus.PublishAsync(job.BomId, request, key, ct), stopping);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> until it succeeds, retrying through a Redis outage (bus or queue unavailable) with
+    /// backoff; logs the outage once when it starts and once when it ends. Every step retried here is idempotent:
+    /// publishes carry an idempotency key, checkpoints write the same counts again, completing twice is harmless.
+    /// </summary>
+    private async Task RetryAsync<T>(EnrichmentJob job, string step, Func<CancellationToken, ValueTask<T>> call, CancellationToken stopping)
+    {
+        await RetryAsync(job, step, async ct => { await call(ct); }, stopping);
+    }
+
+    private async Task RetryAsync(EnrichmentJob job, string step, Func<CancellationToken, ValueTask> call, CancellationToken stopping)
+    {
+        var backoff = RetryBackoff.Default();
+        while (true)
         {
             try
             {
-                await bus.PublishAsync(job.BomId, request, stopping);
+                await call(stopping);
+                if (backoff.Succeed() is > 0 and var failures)
+                {
+                    JobsLog.StepRecovered(logger, job.JobId, step, failures);
+                }
+
                 return;
             }
-            catch (BusUnavailableException ex)
+            catch (Exception ex) when (ex is BusUnavailableException or JobQueueUnavailableException)
             {
-                JobsLog.PublishRetry(logger, job.JobId, eventType, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), time, stopping);
+                if (backoff.Fail())
+                {
+                    JobsLog.StepRetrying(logger, job.JobId, step, ex);
+                }
+
+                await backoff.DelayAsync(time, stopping);
             }
         }
     }
+
+    /// <summary>The key of one event of one job: the same on every retry and on the worker that takes the job over.</summary>
+    private static string IdempotencyKey(EnrichmentJob job, string step) => "job:" + job.JobId + ":" + step;
 
     private static JsonElement JobPayload(EnrichmentJob job) =>
         JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["job_id"] = job.JobId });

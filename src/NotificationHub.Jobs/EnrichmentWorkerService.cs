@@ -9,10 +9,18 @@ namespace NotificationHub.Jobs;
 /// <see cref="JobOptions.Enabled"/> is off). On shutdown, jobs still running are given back to the queue at their
 /// checkpoint, for another worker to finish.
 /// </summary>
+/// <remarks>
+/// A Redis outage never stops it: it backs off (with jitter) and retries, logging the outage once when it starts and
+/// once when it ends. Anything else that escapes the loop is a real failure: it is logged as critical and sets the
+/// process exit code to 1 before the host stops (<see cref="BackgroundServiceExceptionBehavior.StopHost"/>, set
+/// explicitly by <see cref="JobsServiceCollectionExtensions.AddEnrichmentJobs"/>), so a supervisor that restarts only
+/// failed processes restarts this one. The host alone would exit with 0.
+/// </remarks>
 public sealed class EnrichmentWorkerService(
     IJobQueue queue,
     EnrichmentJobRunner runner,
     IOptions<JobOptions> options,
+    TimeProvider time,
     ILogger<EnrichmentWorkerService> logger) : BackgroundService
 {
     /// <inheritdoc />
@@ -25,6 +33,7 @@ public sealed class EnrichmentWorkerService(
 
         using var slots = new SemaphoreSlim(options.Value.Concurrency);
         var running = new List<Task>();
+        var backoff = RetryBackoff.Default();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -38,9 +47,18 @@ public sealed class EnrichmentWorkerService(
                 catch (JobQueueUnavailableException ex)
                 {
                     slots.Release();
-                    JobsLog.QueueUnavailable(logger, ex);
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                    if (backoff.Fail())
+                    {
+                        JobsLog.QueueUnavailable(logger, ex);
+                    }
+
+                    await backoff.DelayAsync(time, stoppingToken);
                     continue;
+                }
+
+                if (backoff.Succeed() is > 0 and var failures)
+                {
+                    JobsLog.QueueRestored(logger, failures);
                 }
 
                 running.RemoveAll(t => t.IsCompleted);
@@ -50,6 +68,13 @@ public sealed class EnrichmentWorkerService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // shutting down
+        }
+        catch (Exception ex)
+        {
+            JobsLog.WorkerFailed(logger, ex);
+            Environment.ExitCode = 1;
+            await Task.WhenAll(running);
+            throw;
         }
 
         await Task.WhenAll(running);

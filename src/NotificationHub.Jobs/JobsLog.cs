@@ -17,9 +17,18 @@ internal static partial class JobsLog
     [LoggerMessage(403, LogLevel.Warning, "Job {JobId} of BOM {BomId} was taken over by another worker; this one stops")]
     public static partial void LeaseLost(ILogger logger, string jobId, string bomId);
 
-    [LoggerMessage(404, LogLevel.Warning, "Job {JobId}: publishing {EventType} failed (attempt {Attempt}), retrying")]
-    public static partial void PublishRetry(ILogger logger, string jobId, string eventType, int attempt, Exception exception);
+    [LoggerMessage(404, LogLevel.Warning, "Job {JobId}: {Step} failed, Redis is unavailable; retrying with backoff until it is back")]
+    public static partial void StepRetrying(ILogger logger, string jobId, string step, Exception exception);
 
-    [LoggerMessage(405, LogLevel.Warning, "The job queue is unavailable; the worker retries")]
+    [LoggerMessage(405, LogLevel.Warning, "The job queue is unavailable; the worker retries with backoff until it is back")]
     public static partial void QueueUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(406, LogLevel.Information, "Job {JobId}: {Step} succeeded after {Failures} failed attempts")]
+    public static partial void StepRecovered(ILogger logger, string jobId, string step, int failures);
+
+    [LoggerMessage(407, LogLevel.Information, "The job queue is available again after {Failures} failed attempts")]
+    public static partial void QueueRestored(ILogger logger, int failures);
+
+    [LoggerMessage(408, LogLevel.Critical, "The job worker failed; the host stops with exit code 1 so that a supervisor restarts it")]
+    public static partial void WorkerFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using NotificationHub.Jobs.InMemory;
 
 namespace NotificationHub.Jobs;
@@ -21,6 +22,11 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<IPartEnricher, SimulatedPartEnricher>();
         services.TryAddSingleton<EnrichmentJobRunner>();
         services.AddHostedService<EnrichmentWorkerService>();
+
+        // Said explicitly because it is a decision, not an accident of defaults: a worker loop that failed for a
+        // reason other than a Redis outage (those it retries) stops the process, which exits with 1
+        // (EnrichmentWorkerService sets it), rather than leaving a node that serves but silently runs no jobs.
+        services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         return services;
     }
 }

@@ -69,11 +69,13 @@ public static class NotificationHubHosting
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant
 
-        app.MapEnrichmentStream();
+        // Every HTTP API endpoint answers a Redis outage with 503 bus_unavailable and Retry-After, in this one filter.
+        var api = app.MapGroup("").AddEndpointFilter<BusUnavailableFilter>();
+        api.MapEnrichmentStream();
+        api.MapEnrichmentPublishing();
+        api.MapEnrichmentStatus();
+        api.MapEnrichmentJobs();
         app.MapEnrichmentHub();
-        app.MapEnrichmentPublishing();
-        app.MapEnrichmentStatus();
-        app.MapEnrichmentJobs();
         if (app.Environment.IsDevelopment())
         {
             app.MapDevToken(); // the demo page's local token; the route does not exist elsewhere (404)

@@ -13,7 +13,9 @@ builder.AddNotificationHub();
 var app = builder.Build();
 app.MapNotificationHub();
 await app.RunAsync();
-return 0;
+
+// Not 0: a hosted service that failed (EnrichmentWorkerService) set 1 before the host stopped.
+return Environment.ExitCode;
 
 /// <summary>Entry point; public so test fixtures can find the assembly.</summary>
 public partial class Program;

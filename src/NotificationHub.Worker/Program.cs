@@ -24,4 +24,6 @@ services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.Fr
 
 using var host = builder.Build();
 await host.RunAsync();
-return 0;
+
+// Not 0: a hosted service that failed (EnrichmentWorkerService) set 1 before the host stopped.
+return Environment.ExitCode;

@@ -13,8 +13,14 @@ internal sealed class InMemoryBom
 
     public EventLogId LastId { get; set; }
 
-    /// <summary>When a finished BOM's log and snapshot are dropped.</summary>
+    /// <summary>When the log and snapshot are dropped: <see cref="EventBusOptions.FinishedRetention"/> after a terminal event, <see cref="EventBusOptions.IdleRetention"/> after any other.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>Idempotency keys used within their window, with the event id each one appended.</summary>
+    public Dictionary<string, string> IdempotencyKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The same keys in the order they expire (the window is one setting, so insertion order), for pruning.</summary>
+    public Queue<(string Key, DateTimeOffset ExpiresAt)> IdempotencyExpiry { get; } = new();
 
     public List<Action<ReadOnlyMemory<byte>>> Subscribers { get; } = [];
 }

@@ -5,7 +5,7 @@ namespace NotificationHub.Bus.InMemory;
 
 /// <summary>
 /// The embedded backend: one process, no Redis. Same semantics as the Redis backend (log ids, capped replay
-/// log, snapshot, ownership, retention of finished BOMs), so the conformance suite runs unchanged against both.
+/// log, snapshot, ownership, retention of finished and idle BOMs, idempotency keys), so the conformance suite runs unchanged against both.
 /// </summary>
 public sealed class InMemoryEventBusBackend : IEventBusBackend
 {
@@ -49,6 +49,17 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
                 throw new BomOwnershipException(pending.BomId);
             }
 
+            if (pending.IdempotencyKey is { } key)
+            {
+                PruneIdempotencyKeys(bom);
+                if (bom.IdempotencyKeys.TryGetValue(key, out var firstId))
+                {
+                    // A repeat: nothing is appended; the caller gets the first publish's id.
+                    return ValueTask.FromResult(new BusEvent(firstId, pending.EventType, pending.BomId, pending.TenantId,
+                        EnvelopeTemplate.WithEventId(pending.JsonTemplate.Span, firstId)));
+                }
+            }
+
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var id = now > bom.LastId.Milliseconds ? new EventLogId(now, 0) : bom.LastId with { Sequence = bom.LastId.Sequence + 1 };
             bom.LastId = id;
@@ -63,7 +74,12 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
             }
 
             bom.Latest = busEvent;
-            bom.ExpiresAt = pending.IsTerminal ? _time.GetUtcNow() + _options.FinishedRetention : null;
+            bom.ExpiresAt = _time.GetUtcNow() + (pending.IsTerminal ? _options.FinishedRetention : _options.IdleRetention);
+            if (pending.IdempotencyKey is { } newKey)
+            {
+                bom.IdempotencyKeys[newKey] = eventId;
+                bom.IdempotencyExpiry.Enqueue((newKey, _time.GetUtcNow() + pending.IdempotencyWindow));
+            }
 
             // Under the gate, so subscribers see events in log order; subscribers only queue (never block).
             foreach (var subscriber in bom.Subscribers)
@@ -142,7 +158,18 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
         return ValueTask.FromResult<IAsyncDisposable>(new Unsubscriber(bom, onMessage));
     }
 
-    /// <summary>Drops the log and snapshot of a BOM finished longer ago than the retention; the owner stays.</summary>
+    /// <summary>Forgets the BOM's idempotency keys whose window has passed.</summary>
+    private void PruneIdempotencyKeys(InMemoryBom bom)
+    {
+        var now = _time.GetUtcNow();
+        while (bom.IdempotencyExpiry.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
+        {
+            bom.IdempotencyExpiry.Dequeue();
+            bom.IdempotencyKeys.Remove(oldest.Key);
+        }
+    }
+
+    /// <summary>Drops the log and snapshot of a BOM whose retention (finished or idle) has passed; the owner stays.</summary>
     private void ExpireIfDue(InMemoryBom bom)
     {
         if (bom.ExpiresAt is { } at && _time.GetUtcNow() >= at)

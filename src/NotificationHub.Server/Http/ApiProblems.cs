@@ -62,7 +62,7 @@ public static class ApiProblems
         Create(StatusCodes.Status404NotFound, "connection_not_found", "Connection not found",
             "No hub connection with this id is open for your token; negotiate a new one.");
 
-    /// <summary>503: the bus backend is unreachable.</summary>
+    /// <summary>503: the bus backend (or the job queue's Redis) is unreachable, stalled or failing over; <see cref="BusUnavailableFilter"/> adds <c>Retry-After</c>.</summary>
     public static ProblemHttpResult BusUnavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "bus_unavailable", "Event bus unavailable", "The event bus cannot be reached; retry later.");
 
@@ -79,6 +79,11 @@ public static class ApiProblems
     /// <summary>400: the request itself is malformed at the HTTP level (for example its chunked encoding).</summary>
     public static ProblemHttpResult BadRequest(string detail) =>
         Create(StatusCodes.Status400BadRequest, "bad_request", "Bad request", detail);
+
+    /// <summary>400: an <c>Idempotency-Key</c> header that is not one value of 1 to 128 printable ASCII characters.</summary>
+    public static ProblemHttpResult InvalidIdempotencyKey() =>
+        Create(StatusCodes.Status400BadRequest, "invalid_idempotency_key", "Invalid idempotency key",
+            "Idempotency-Key must be one value of 1 to 128 printable ASCII characters (optionally in double quotes).");
 
     /// <summary>400: a dev token request with a malformed tenant, subject or lifetime (Development only).</summary>
     public static ProblemHttpResult InvalidDevTokenRequest(string detail) =>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
+using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 
@@ -33,8 +34,11 @@ public sealed class EnrichmentHub(
     /// <summary>The error of an unknown BOM and of another tenant's BOM alike.</summary>
     public const string BomNotFoundMessage = "BOM not found";
 
-    /// <summary>The error while the event bus (Redis) cannot be reached: retry later.</summary>
-    public const string BusUnavailableMessage = "The event bus is unavailable; retry shortly.";
+    /// <summary>
+    /// The error while the event bus (Redis) cannot be reached, is stalled or fails over: retry in a few seconds.
+    /// It starts with the code <c>bus_unavailable</c> (the HTTP problem code), which clients match on.
+    /// </summary>
+    public const string BusUnavailableMessage = "bus_unavailable: The event bus is unavailable; retry shortly.";
 
     /// <summary>The SignalR group of a BOM's watchers (membership only: delivery never goes through groups).</summary>
     public static string GroupName(string bomId) => "bom:" + bomId;
@@ -114,7 +118,21 @@ public sealed class EnrichmentHub(
             throw Refuse("closing", bomId, "The connection is closing.");
         }
 
-        await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
+        try
+        {
+            // On the Redis backplane this subscribes to a Redis channel: it fails like the bus does while Redis is out.
+            await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
+        }
+        catch (Exception ex) when (RedisTransientErrors.IsTransient(ex))
+        {
+            if (connection.Remove(bomId) is { } added)
+            {
+                await added.StopAsync();
+            }
+
+            throw Refuse("bus_unavailable", bomId, BusUnavailableMessage);
+        }
+
         HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
         pump.Start();
         return new BomSubscription { BomId = bomId, Recovered = stream.Recovered };

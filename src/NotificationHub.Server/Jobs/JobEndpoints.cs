@@ -9,7 +9,7 @@ using NotificationHub.Server.Http;
 
 namespace NotificationHub.Server.Jobs;
 
-/// <summary>The Re-Enrich button: start and cancel enrichment jobs.</summary>
+/// <summary>The Re-Enrich button: start and cancel enrichment jobs (a Redis outage: <see cref="BusUnavailableFilter"/>).</summary>
 public static class JobEndpoints
 {
     private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web);
@@ -72,7 +72,6 @@ public static class JobEndpoints
             return ApiProblems.BomNotFound();
         }
 
-        try
         {
             var items = request?.Items ?? await queue.GetLastItemsAsync(bom_id, http.RequestAborted);
             var max = jobOptions.Value.MaxItemsPerJob;
@@ -98,10 +97,6 @@ public static class JobEndpoints
             return result.Enqueued
                 ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = job.JobId, BomId = bom_id })
                 : ApiProblems.JobAlreadyRunning(result.ActiveJobId);
-        }
-        catch (Exception ex) when (ex is BusUnavailableException or JobQueueUnavailableException)
-        {
-            return ApiProblems.BusUnavailable();
         }
     }
 
@@ -135,15 +130,8 @@ public static class JobEndpoints
             return ApiProblems.BomNotFound();
         }
 
-        try
-        {
-            return await queue.CancelAsync(bom_id, http.RequestAborted) is { } jobId
-                ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = jobId, BomId = bom_id })
-                : ApiProblems.NoRunningJob();
-        }
-        catch (JobQueueUnavailableException)
-        {
-            return ApiProblems.BusUnavailable();
-        }
+        return await queue.CancelAsync(bom_id, http.RequestAborted) is { } jobId
+            ? TypedResults.Accepted((string?)null, new JobAccepted { JobId = jobId, BomId = bom_id })
+            : ApiProblems.NoRunningJob();
     }
 }

@@ -11,6 +11,9 @@ namespace NotificationHub.Server.Publishing;
 /// <summary>The publishing API for workers that are not .NET (a .NET worker uses <see cref="EnrichmentEventBus"/> in-process).</summary>
 public static class PublishEndpoints
 {
+    /// <summary>The request header that makes a publish idempotent (docs/protocol.md §4).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     /// <summary>Route of the publishing API.</summary>
     public const string Route = "/api/enrichment/{bom_id}/events";
 
@@ -32,6 +35,11 @@ public static class PublishEndpoints
         if (!BomIds.IsValid(bom_id))
         {
             return Refuse(loggerFactory, ApiProblems.InvalidBomId(), bom_id);
+        }
+
+        if (!TryGetIdempotencyKey(http.Request, out var idempotencyKey))
+        {
+            return Refuse(loggerFactory, ApiProblems.InvalidIdempotencyKey(), bom_id);
         }
 
         PublishEventRequest? request;
@@ -60,7 +68,7 @@ public static class PublishEndpoints
         {
             // Copy the request only when the token supplies the tenant.
             var toPublish = request.TenantId is null && tokenTenant is not null ? request with { TenantId = tokenTenant } : request;
-            var published = await bus.PublishAsync(bom_id, toPublish, http.RequestAborted);
+            var published = await bus.PublishAsync(bom_id, toPublish, idempotencyKey, http.RequestAborted);
             return TypedResults.Accepted((string?)null, new PublishEventResponse { EventId = published.EventId });
         }
         catch (InvalidEventException ex)
@@ -71,10 +79,33 @@ public static class PublishEndpoints
         {
             return Refuse(loggerFactory, ApiProblems.TenantMismatch(), bom_id);
         }
-        catch (BusUnavailableException)
+    }
+
+    /// <summary>
+    /// The <c>Idempotency-Key</c> header (IETF httpapi draft), or null when absent. The draft makes it a structured-field
+    /// string (<c>"…"</c>); a bare token is accepted too. False when it is present but not exactly one value of 1 to
+    /// 128 printable ASCII characters.
+    /// </summary>
+    private static bool TryGetIdempotencyKey(HttpRequest request, out string? key)
+    {
+        key = null;
+        if (!request.Headers.TryGetValue(IdempotencyKeyHeader, out var values))
         {
-            return Refuse(loggerFactory, ApiProblems.BusUnavailable(), bom_id);
+            return true;
         }
+
+        if (values.Count != 1 || values[0] is not { } value)
+        {
+            return false;
+        }
+
+        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        {
+            value = value[1..^1];
+        }
+
+        key = value;
+        return EnrichmentEventBus.IsValidIdempotencyKey(value);
     }
 
     // The logger is only needed for a refusal, so it is looked up here rather than on every accepted publish.

@@ -48,18 +48,9 @@ public sealed class SseHandler(
             ? header
             : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;
 
-        OpenStreamStatus status;
-        EnrichmentStream? stream;
-        try
-        {
-            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
-        }
-        catch (BusUnavailableException)
-        {
-            // Redis is down: EventSource retries after its retry interval, by then perhaps on a healthy node.
-            await RefuseAsync(http, ApiProblems.BusUnavailable(), bomId);
-            return;
-        }
+        // Redis down: BusUnavailableException escapes before the response starts, and BusUnavailableFilter answers
+        // 503; EventSource retries after its retry interval, by then perhaps on a healthy node.
+        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
 
         if (status == OpenStreamStatus.NotFound)
         {

@@ -21,12 +21,13 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
     /// <summary>Creates a backend with <paramref name="options"/>; called once per bus.</summary>
     protected abstract IEventBusBackend CreateBackend(EventBusOptions options);
 
-    protected EnrichmentEventBus CreateBus(Action<EventBusOptions>? configure = null)
+    protected EnrichmentEventBus CreateBus(Action<EventBusOptions>? configure = null, PublishOptions? publishOptions = null)
     {
         var options = new EventBusOptions();
         configure?.Invoke(options);
         return new EnrichmentEventBus(CreateBackend(options), Options.Create(options), NullLogger<EnrichmentEventBus>.Instance,
-            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
+            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System,
+            Options.Create(publishOptions ?? new PublishOptions()));
     }
 
     protected async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId, string? lastEventId = null, string tenant = Tenant)
@@ -48,6 +49,82 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
 
         await _services.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_repeated_idempotency_key_appends_nothing_and_returns_the_first_id()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout));
+        var stream = await OpenAsync(bus, bomId);
+        var first = await PublishKeyedAsync(bus, bomId, EnrichmentEventNames.Started, "run-1:started");
+        var repeat = await PublishKeyedAsync(bus, bomId, EnrichmentEventNames.Started, "run-1:started");
+        var next = await PublishKeyedAsync(bus, bomId, EnrichmentEventNames.Progress, "run-1:p1", 1);
+
+        Assert.Equal(first.EventId, repeat.EventId);
+        Assert.NotEqual(first.EventId, next.EventId);
+        Assert.Equal(first.EventId, (await NextAsync(stream)).EventId);
+        Assert.Equal(next.EventId, (await NextAsync(stream)).EventId);
+
+        // Nothing but the two was appended: the whole log is exactly those.
+        var log = await bus.OpenStreamAsync(bomId, Tenant, EventLogId.Start.ToString()).AsTask().WaitAsync(StepTimeout);
+        _disposables.Add(log.Stream!);
+        Assert.Equal([first.EventId, next.EventId], [(await NextAsync(log.Stream!)).EventId, (await NextAsync(log.Stream!)).EventId]);
+        Assert.Equal(next.EventId, (await bus.GetBomForTenantAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout))!.Latest!.EventId);
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_are_per_bom_and_another_tenant_is_still_refused()
+    {
+        var bus = CreateBus();
+        var (bomA, bomB) = (NewBomId(), NewBomId());
+        var a = await PublishKeyedAsync(bus, bomA, EnrichmentEventNames.Started, "same-key");
+        var b = await PublishKeyedAsync(bus, bomB, EnrichmentEventNames.Started, "same-key");
+
+        // Appended on both (log ids are per BOM, so the two ids may well be equal).
+        Assert.Equal(a.EventId, (await bus.GetBomForTenantAsync(bomA, Tenant).AsTask().WaitAsync(StepTimeout))!.Latest!.EventId);
+        Assert.Equal(b.EventId, (await bus.GetBomForTenantAsync(bomB, Tenant).AsTask().WaitAsync(StepTimeout))!.Latest!.EventId);
+
+        await Assert.ThrowsAsync<BomOwnershipException>(() =>
+            PublishKeyedAsync(bus, bomA, EnrichmentEventNames.Started, "same-key", tenant: OtherTenant));
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_is_forgotten_after_the_window()
+    {
+        var bus = CreateBus(publishOptions: new PublishOptions { IdempotencyWindow = TimeSpan.FromMilliseconds(200) });
+        var bomId = NewBomId();
+        var first = await PublishKeyedAsync(bus, bomId, EnrichmentEventNames.Started, "k");
+
+        // Bounded poll: the key's expiry is the server's (Redis) business; nothing to await but time.
+        var deadline = DateTime.UtcNow + StepTimeout;
+        BusEvent again;
+        do
+        {
+            await Task.Delay(100);
+            again = await PublishKeyedAsync(bus, bomId, EnrichmentEventNames.Progress, "k", 1);
+        }
+        while (again.EventId == first.EventId && DateTime.UtcNow < deadline);
+
+        Assert.NotEqual(first.EventId, again.EventId);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("caf\u00e9")]
+    public async Task A_malformed_idempotency_key_is_refused(string key)
+    {
+        var bus = CreateBus();
+        await Assert.ThrowsAsync<InvalidEventException>(() =>
+            PublishKeyedAsync(bus, NewBomId(), EnrichmentEventNames.Started, System.Text.RegularExpressions.Regex.Unescape(key)));
+        await Assert.ThrowsAsync<InvalidEventException>(() =>
+            PublishKeyedAsync(bus, NewBomId(), EnrichmentEventNames.Started, new string('k', 129)));
+    }
+
+    private static Task<BusEvent> PublishKeyedAsync(EnrichmentEventBus bus, string bomId, string eventType, string key, int enriched = 0, string tenant = Tenant) =>
+        bus.PublishAsync(bomId, new PublishEventRequest { EventType = eventType, TenantId = tenant, State = State(enriched) }, key)
+            .AsTask().WaitAsync(StepTimeout);
 
     [Fact]
     public async Task Publish_returns_increasing_log_ids()

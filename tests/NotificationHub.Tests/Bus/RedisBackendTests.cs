@@ -40,7 +40,7 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(
         IConnectionMultiplexer? connection = null, string? legacyChannelPrefix = null, TimeSpan? retention = null)
     {
-        var busOptions = new EventBusOptions { FinishedRetention = retention ?? TimeSpan.FromHours(1) };
+        var busOptions = new EventBusOptions { FinishedRetention = retention ?? TimeSpan.FromHours(1), IdleRetention = TimeSpan.FromHours(2) };
         var backend = new RedisEventBusBackend(connection ?? redis.Redis,
             Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, LegacyChannelPrefix = legacyChannelPrefix }),
             Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
@@ -181,32 +181,54 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Log_and_snapshot_expire_after_a_terminal_event_but_the_owner_stays()
+    public async Task Log_and_snapshot_expire_after_the_idle_or_finished_retention_but_the_owner_stays()
     {
         var (bus, backend) = CreateBus(retention: TimeSpan.FromMinutes(10));
         var bomId = NewBomId();
         var db = redis.Redis.GetDatabase();
         var names = backend.Names;
 
+        // A run that never finishes is bounded by the idle retention (2 h here), restarted by each event.
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)).WaitAsync(StepTimeout));
-        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)).WaitAsync(StepTimeout));
+        await AssertTtlAsync(TimeSpan.FromHours(2));
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 3);
+        await AssertTtlAsync(TimeSpan.FromHours(2));
 
         await PublishAsync(bus, bomId, EnrichmentEventNames.Completed, 20);
-        foreach (var key in new[] { names.LogKey(bomId), names.MetaKey(bomId) })
-        {
-            var ttl = await db.KeyTimeToLiveAsync(key).WaitAsync(StepTimeout);
-            Assert.NotNull(ttl);
-            Assert.InRange(ttl.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
-        }
+        await AssertTtlAsync(TimeSpan.FromMinutes(10));
 
         Assert.True(await db.KeyExistsAsync(names.OwnerKey(bomId)).WaitAsync(StepTimeout));
         Assert.Null(await db.KeyTimeToLiveAsync(names.OwnerKey(bomId)).WaitAsync(StepTimeout));
 
-        // A new run of the same BOM keeps its log again.
+        // A new run of the same BOM is on the idle retention again.
         await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        Assert.Null(await db.KeyTimeToLiveAsync(names.LogKey(bomId)).WaitAsync(StepTimeout));
-        Assert.Null(await db.KeyTimeToLiveAsync(names.MetaKey(bomId)).WaitAsync(StepTimeout));
+        await AssertTtlAsync(TimeSpan.FromHours(2));
+
+        async Task AssertTtlAsync(TimeSpan expected)
+        {
+            foreach (var key in new[] { names.LogKey(bomId), names.MetaKey(bomId) })
+            {
+                var ttl = await db.KeyTimeToLiveAsync(key).WaitAsync(StepTimeout);
+                Assert.NotNull(ttl);
+                Assert.InRange(ttl.Value, expected - TimeSpan.FromMinutes(1), expected);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_is_stored_in_the_boms_slot_for_the_window()
+    {
+        var (bus, backend) = CreateBus();
+        var bomId = NewBomId();
+        var request = new PublishEventRequest { EventType = EnrichmentEventNames.Started, TenantId = Tenant, State = State(0) };
+        var published = await bus.PublishAsync(bomId, request, "k{x}-1").AsTask().WaitAsync(StepTimeout);
+
+        var key = backend.Names.IdempotencyKey(bomId, "k{x}-1");
+        var db = redis.Redis.GetDatabase();
+        Assert.Equal(published.EventId, (string?)await db.StringGetAsync(key).WaitAsync(StepTimeout));
+        var ttl = await db.KeyTimeToLiveAsync(key).WaitAsync(StepTimeout);
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.Equal(redis.Redis.HashSlot(backend.Names.LogKey(bomId)), redis.Redis.HashSlot(key));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class RedisGoneShutdownTests
             }
             else
             {
-                redis.Freeze(); // the sockets stay open: every Redis call now times out
+                await redis.PauseAsync(); // the sockets stay open: every Redis call now times out
             }
 
             node.Terminate();

@@ -28,6 +28,9 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>http://127.0.0.1:port/</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>True once the process ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>A client for this node.</summary>
     public HttpClient Client { get; }
 

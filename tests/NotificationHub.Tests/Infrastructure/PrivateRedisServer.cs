@@ -55,16 +55,18 @@ public sealed class PrivateRedisServer : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>
-    /// Freezes the server (SIGSTOP): its sockets stay open but nothing is answered, as with a hung host or a network
-    /// partition. <see cref="DisposeAsync"/> kills it.
-    /// </summary>
-    public void Freeze()
+    /// <summary>Freezes the server (SIGSTOP): connections stay open, nothing is answered, as in a long stall.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a frozen server run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
     {
         var process = _process ?? throw new InvalidOperationException("Not running.");
-        using var stop = Process.Start(new ProcessStartInfo("kill", ["-STOP", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
             ?? throw new InvalidOperationException("Could not run kill.");
-        stop.WaitForExit(5000);
+        await kill.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
     }
 
     /// <summary>Starts the server again on the same port and data directory (it loads its append-only file).</summary>

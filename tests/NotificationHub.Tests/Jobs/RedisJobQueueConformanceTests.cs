@@ -11,7 +11,7 @@ namespace NotificationHub.Tests.Jobs;
 public sealed class RedisJobQueueConformanceTests(RedisServerFixture redis) : JobQueueConformanceTests
 {
     // Unique per test (xunit makes an instance per test): its own stream, group and keys.
-    private readonly string _keyPrefix = $"test:jobs:{Guid.NewGuid():N}:";
+    private readonly string _keyPrefix = $"{{test:jobs:{Guid.NewGuid():N}}}:";
 
     protected override IJobQueue CreateQueue() => CreateQueue(TimeSpan.FromSeconds(30));
 

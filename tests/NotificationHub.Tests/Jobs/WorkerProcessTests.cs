@@ -26,7 +26,7 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
         ["Redis:ConnectionString"] = redis.ConnectionString,
         ["Redis:KeyPrefix"] = _prefix + "bom:",
         ["Redis:ChannelPrefix"] = _prefix + "enrichment:bom:",
-        ["JobQueue:KeyPrefix"] = _prefix + "jobs:",
+        ["JobQueue:KeyPrefix"] = "{" + _prefix + "jobs}:",
         ["Jobs:UsersMayCreateBoms"] = "true", // users start BOMs nobody published yet, as in Development
     };
 

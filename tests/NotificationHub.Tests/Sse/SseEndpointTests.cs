@@ -388,6 +388,48 @@ public abstract class SseEndpointTests
         Assert.Equal(5, data.GetProperty("state").GetProperty("total_items").GetInt32());
     }
 
+    [Fact]
+    public async Task Publishing_api_with_a_repeated_idempotency_key_answers_the_first_202_and_appends_nothing()
+    {
+        await using var server = await StartServerAsync();
+        var bom = NewBomId();
+        var first = await PublishWithKeyAsync("\"retry-me-1\""); // the draft's structured-field string
+        var repeat = await PublishWithKeyAsync("retry-me-1"); // a bare token names the same key
+        var other = await PublishWithKeyAsync("retry-me-2");
+        Assert.Equal(HttpStatusCode.Accepted, repeat.Status);
+        Assert.Equal(first.EventId, repeat.EventId);
+        Assert.NotEqual(first.EventId, other.EventId);
+
+        // The log holds the first and the third publish only.
+        await using var sse = await server.OpenStreamAsync(bom, server.Token("acme"), "0-0");
+        var events = await sse.ReadUntilAsync(EnrichmentEventNames.Progress);
+        Assert.Equal(new[] { first.EventId!, other.EventId! }, events.Where(e => e.Id is not null).Select(e => e.Id!).ToArray());
+
+        foreach (var bad in new[] { "", "has space", new string('k', 129) })
+        {
+            var refused = await PublishWithKeyAsync(bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            Assert.Equal("invalid_idempotency_key", refused.Code);
+        }
+
+        async Task<(HttpStatusCode Status, string? EventId, string? Code)> PublishWithKeyAsync(string key)
+        {
+            var type = key.Contains('2', StringComparison.Ordinal) ? "progress" : "enrichment.started";
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bom}/events")
+            {
+                Content = new StringContent("{\"event_type\":\"" + type + "\",\"tenant_id\":\"acme\",\"state\":{\"total_items\":5}}",
+                    System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new("Bearer", server.PublisherToken());
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            using var response = await server.Client.SendAsync(request);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return (response.StatusCode,
+                body.TryGetProperty("event_id", out var id) ? id.GetString() : null,
+                body.TryGetProperty("code", out var code) ? code.GetString() : null);
+        }
+    }
+
     [Theory]
     [InlineData("""{"event_type":"enrichment.exploded","tenant_id":"acme"}""", HttpStatusCode.BadRequest, "invalid_event")]
     [InlineData("""{"event_type":"progress","tenant_id":"acme"}""", HttpStatusCode.BadRequest, "invalid_event")]
