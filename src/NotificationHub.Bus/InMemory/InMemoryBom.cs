@@ -16,5 +16,5 @@ internal sealed class InMemoryBom
     /// <summary>When a finished BOM's log and snapshot are dropped.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
 
-    public List<Action<ReadOnlyMemory<byte>>> Subscribers { get; } = [];
+    public List<IBusSubscriptionSink> Subscribers { get; } = [];
 }

@@ -294,8 +294,8 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         var bomId = NewBomId();
         var first = new List<string>();
         var second = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await backend.SubscribeAsync(bomId, m => first.Add(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
-        var b = await backend.SubscribeAsync(bomId, m => second.TrySetResult(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
+        var a = await backend.SubscribeAsync(bomId, new RecordingSink(m => first.Add(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
+        var b = await backend.SubscribeAsync(bomId, new RecordingSink(m => second.TrySetResult(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
 
         await a.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         await RawPublishAsync(backend.Names.ChannelName(bomId), "hello");
