@@ -13,7 +13,7 @@ namespace NotificationHub.Bus.Redis;
 internal sealed class RedisBusSubscription : IAsyncDisposable
 {
     private static readonly TimeSpan FirstResubscribeDelay = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxResubscribeDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxResubscribeDelay = TimeSpan.FromSeconds(1);
 
     // Subscribing a channel once more with a throwaway handler has the library subscribe it where it belongs now
     // (following MOVED to a promoted replica) and complete when the server confirmed, or at once when it is still
