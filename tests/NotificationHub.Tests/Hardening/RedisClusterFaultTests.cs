@@ -12,6 +12,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Tests.Bus;
 using NotificationHub.Tests.Infrastructure;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -20,7 +21,7 @@ namespace NotificationHub.Tests.Hardening;
 /// node carried are interrupted; each comes back on whatever node serves its channel now, without the lost node ever
 /// returning. Two hub processes with SSE and SignalR clients keep every accepted event, once, in order.
 /// </summary>
-public sealed class RedisClusterFaultTests
+public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan LiveAgainWithin = TimeSpan.FromSeconds(10);
 
@@ -137,6 +138,7 @@ public sealed class RedisClusterFaultTests
             await AssertReadyAsync(hubs);
         });
 
+        output.WriteLine($"live after {outcome.LiveAgainAfter}; statuses: {string.Join(", ", outcome.Statuses.CountBy(s => s))}");
         Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
         Assert.True(outcome.LiveAgainAfter < TimeSpan.FromSeconds(3), $"Live delivery took {outcome.LiveAgainAfter} to go on.");
     }
@@ -145,6 +147,8 @@ public sealed class RedisClusterFaultTests
     public async Task The_master_of_the_boms_slot_killed_for_good_live_delivery_resumes_on_the_promoted_replica_and_every_client_gets_every_accepted_event_once_in_order()
     {
         var outcome = await RunTwoHubsAsync((_, master, _) => master.KillAsync());
+
+        output.WriteLine($"live after {outcome.LiveAgainAfter}; statuses: {string.Join(", ", outcome.Statuses.CountBy(s => s))}");
 
         // Until the redis-transient branch maps CLUSTERDOWN to 503, a failover may also answer 500; nothing else.
         Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable, HttpStatusCode.InternalServerError }));
@@ -187,9 +191,11 @@ public sealed class RedisClusterFaultTests
     /// terminal event. Asserts what holds for every fault: both hubs alive and ready at the end, every client got
     /// exactly the BOM's log (every accepted event) once, in order, over the connection it opened first.
     /// </summary>
-    private static async Task<Outcome> RunTwoHubsAsync(Func<RedisCluster, RedisClusterNode, IReadOnlyList<HubProcess>, Task> fault)
+    private async Task<Outcome> RunTwoHubsAsync(Func<RedisCluster, RedisClusterNode, IReadOnlyList<HubProcess>, Task> fault)
     {
+        var started = Stopwatch.StartNew();
         await using var cluster = await RedisCluster.StartAsync();
+        output.WriteLine($"cluster up after {started.Elapsed}");
         var settings = new Dictionary<string, string?>
         {
             ["Redis:ConnectionString"] = cluster.ConnectionString,
@@ -200,6 +206,7 @@ public sealed class RedisClusterFaultTests
             ["Bus:LogCheckInterval"] = "1.00:00:00",
         };
         var hubs = await Task.WhenAll(HubProcess.StartAsync(settings), HubProcess.StartAsync(settings)).WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"hubs up after {started.Elapsed}");
         try
         {
             var bomId = $"bom-cluster-{Guid.NewGuid():N}";
