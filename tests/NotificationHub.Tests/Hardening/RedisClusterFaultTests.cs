@@ -187,7 +187,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
     /// <summary>
     /// Two hub processes on a cluster of the test's own, an SSE and a SignalR client on each, and a publisher that
     /// alternates between the hubs and retries every refusal. Mid-run <paramref name="fault"/> breaks the cluster
-    /// (given the master of the BOM's slot); the run then goes on until live delivery is back, and ends with the
+    /// (given the master of the BOM's slot); the run then goes on until live delivery is back (timed from the end of
+    /// <paramref name="fault"/>, which for a kill is the kill itself), and ends with the
     /// terminal event. Asserts what holds for every fault: both hubs alive and ready at the end, every client got
     /// exactly the BOM's log (every accepted event) once, in order, over the connection it opened first.
     /// </summary>
@@ -256,8 +257,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 
             await WaitUntilAsync(() => acked.Count > 10 && AllHave(acked.Last()), "every client is live");
 
-            var sinceFault = Stopwatch.StartNew();
             await fault(cluster, master, hubs);
+            var sinceFault = Stopwatch.StartNew();
             var ackedBefore = acked.Count;
             await WaitUntilAsync(() => acked.Count > ackedBefore, "a publish is accepted after the fault", LiveAgainWithin);
             var afterFault = acked.ElementAt(ackedBefore);
