@@ -11,15 +11,24 @@ internal static partial class RedisBusLog
     [LoggerMessage(102, LogLevel.Error, "Redis is unavailable ({Operation} for BOM {BomId})")]
     public static partial void Unavailable(ILogger logger, string operation, string bomId, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType}); live events published meanwhile are missed by this node's subscribers")]
+    [LoggerMessage(103, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType})")]
     public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType, Exception? exception);
 
     [LoggerMessage(104, LogLevel.Information, "Redis connection to {EndPoint} restored")]
     public static partial void ConnectionRestored(ILogger logger, string endPoint);
 
-    [LoggerMessage(105, LogLevel.Information, "Redis subscriptions restored")]
-    public static partial void SubscriptionsRestored(ILogger logger);
+    [LoggerMessage(105, LogLevel.Warning, "The subscription connection to {EndPoint} failed: live delivery of the {Count} BOMs subscribed there is held until each is subscribed again and recovered from its log")]
+    public static partial void SubscriptionsInterrupted(ILogger logger, string endPoint, int count);
 
-    [LoggerMessage(106, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
+    [LoggerMessage(106, LogLevel.Debug, "Subscribing BOM {BomId} again failed; retrying")]
+    public static partial void ResubscribeFailed(ILogger logger, string bomId, Exception exception);
+
+    [LoggerMessage(107, LogLevel.Debug, "BOM {BomId} is subscribed again, on {EndPoint} (attempt {Attempts})")]
+    public static partial void Resubscribed(ILogger logger, string bomId, string endPoint, int attempts);
+
+    [LoggerMessage(108, LogLevel.Information, "Redis pub/sub for BOM channels: {Mode}")]
+    public static partial void PubSubMode(ILogger logger, string mode);
+
+    [LoggerMessage(109, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
     public static partial void NotReplicated(ILogger logger, string bomId, long timeoutMs);
 }

@@ -33,11 +33,21 @@ public sealed class RedisBusNames
     /// </summary>
     public RedisKey IdempotencyKey(string bomId, string key) => $"{_options.KeyPrefix}{{{bomId}}}:idem:{key}";
 
-    /// <summary>The BOM's pub/sub channel, taken literally (never as a pattern).</summary>
-    public RedisChannel Channel(string bomId) => RedisChannel.Literal(ChannelName(bomId));
+    /// <summary>The BOM's pub/sub channel: the classic one taken literally (never as a pattern), or the shard channel.</summary>
+    public RedisChannel Channel(string bomId, bool sharded) =>
+        sharded ? RedisChannel.Sharded(ShardedChannelName(bomId)) : RedisChannel.Literal(ChannelName(bomId));
 
-    /// <summary>The BOM's channel name as a string (the publish script receives it as an argument).</summary>
+    /// <summary>The BOM's classic channel name (single server, Sentinel): <c>{ChannelPrefix}{bomId}</c>.</summary>
     public string ChannelName(string bomId) => _options.ChannelPrefix + bomId;
+
+    /// <summary>
+    /// The BOM's shard channel name (Redis Cluster): <c>{ChannelPrefix}{{bomId}}</c>. Its hash tag is the one of the
+    /// BOM's keys, so the publish script may SPUBLISH it in the slot it runs in.
+    /// </summary>
+    public string ShardedChannelName(string bomId) => string.Concat(_options.ChannelPrefix, "{", bomId, "}");
+
+    /// <summary>The name of <see cref="Channel"/>: what the publish script publishes on.</summary>
+    public string ChannelName(string bomId, bool sharded) => sharded ? ShardedChannelName(bomId) : ChannelName(bomId);
 
     /// <summary>The legacy workers' channel of the BOM, or null when <see cref="RedisBusOptions.LegacyChannelPrefix"/> is not set.</summary>
     public RedisChannel? LegacyChannel(string bomId) =>

@@ -14,15 +14,19 @@ public sealed class RedisBusOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Prefix of a BOM's pub/sub channel: the channel is <c>{ChannelPrefix}{bomId}</c> (the guide's <c>enrichment:bom:</c>).</summary>
+    /// <summary>
+    /// Prefix of a BOM's pub/sub channel: the channel is <c>{ChannelPrefix}{bomId}</c> (the guide's <c>enrichment:bom:</c>),
+    /// or with sharded pub/sub the shard channel <c>{ChannelPrefix}{{bomId}}</c>, whose hash tag puts it in the slot of the BOM's keys.
+    /// </summary>
     [Required(AllowEmptyStrings = false)]
     [MaxLength(256)]
     public string ChannelPrefix { get; set; } = "enrichment:bom:";
 
     /// <summary>
     /// When set (legacy workers use <c>enrichment:</c>), each watched BOM is also subscribed on
-    /// <c>{LegacyChannelPrefix}{bomId}</c> and those messages are read like the primary channel's, so workers that
-    /// still PUBLISH the legacy way reach subscribers during a migration. Null disables it.
+    /// <c>{LegacyChannelPrefix}{bomId}</c> (always a classic channel) and those messages are read like the primary
+    /// channel's, so workers that still PUBLISH the legacy way reach subscribers during a migration. With sharded pub/sub,
+    /// <c>enrichment:bom:</c> keeps accepting producers that PUBLISH on the classic channel. Null disables it.
     /// </summary>
     [MaxLength(256)]
     public string? LegacyChannelPrefix { get; set; }
@@ -40,4 +44,11 @@ public sealed class RedisBusOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Sharded pub/sub for BOM channels: <c>Auto</c> (default) uses it on Redis Cluster, where a classic PUBLISH reaches
+    /// every node of the cluster, and classic pub/sub on a single server or Sentinel; <c>On</c> / <c>Off</c> force it.
+    /// Every node and publisher of a deployment must use the same.
+    /// </summary>
+    public RedisShardedPubSub ShardedPubSub { get; set; } = RedisShardedPubSub.Auto;
 }

@@ -15,7 +15,8 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     /// <summary>
     /// Appends one event atomically. KEYS: owner, log, meta, and the idempotency key when the publish has one.
     /// ARGV: tenant, template, max log length, channel, terminal ("1"/"0"), finished retention ms, idle retention ms,
-    /// count replicas ("1"/"0"), idempotency window ms. Returns <c>{id, repeat, replicas}</c>: the log id (of the
+    /// count replicas ("1"/"0"), idempotency window ms, publish command (<c>PUBLISH</c>, or <c>SPUBLISH</c> for the
+    /// BOM's shard channel, which is in the keys' slot). Returns <c>{id, repeat, replicas}</c>: the log id (of the
     /// first publish when <c>repeat</c> is 1), and the master's connected replicas (0 unless counted); or false (a
     /// null reply) when another tenant owns the BOM.
     /// </summary>
@@ -74,16 +75,23 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         if KEYS[4] then
           redis.call('SET', KEYS[4], id, 'PX', ARGV[9])
         end
-        redis.call('PUBLISH', ARGV[4], json)
+        redis.call(ARGV[10], ARGV[4], json)
         return {id, 0, replicas}
         """;
+
+    private static readonly RedisValue PublishCommand = "PUBLISH";
+    private static readonly RedisValue ShardedPublishCommand = "SPUBLISH";
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisBusOptions _options;
     private readonly EventBusOptions _busOptions;
     private readonly RedisBusNames _names;
     private readonly ILogger _logger;
-    private int _failures;
+    private readonly HashSet<RedisBusSubscription> _subscriptions = [];
+    private readonly Lock _subscriptionsLock = new();
+
+    // -1 until known (auto, before Redis first answered), then 0 classic or 1 sharded; never changes after.
+    private int _sharded;
 
     /// <summary>Creates the backend over a connection (shared with anything else on the node that uses Redis).</summary>
     public RedisEventBusBackend(
@@ -97,63 +105,83 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         _busOptions = busOptions.Value;
         _names = new RedisBusNames(_options);
         _logger = logger;
+        _sharded = _options.ShardedPubSub switch
+        {
+            RedisShardedPubSub.On => 1,
+            RedisShardedPubSub.Off => 0,
+            _ => -1,
+        };
         _redis.ConnectionFailed += OnConnectionFailed;
-        _redis.ConnectionRestored += OnConnectionRestored;
     }
 
-    /// <inheritdoc />
-    public event EventHandler? LiveDeliveryInterrupted;
-
-    /// <inheritdoc />
-    public event EventHandler? LiveDeliveryRestored;
-
+    /// <summary>
+    /// Interrupts only the subscriptions whose channel that connection carried: the loss of a node that carries none
+    /// (a replica, another shard's master) changes nothing. Each interrupted subscription subscribes its channel again
+    /// by itself, wherever it is served now, and reports the restore when the server confirmed it.
+    /// </summary>
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription)
+        if (e.ConnectionType != ConnectionType.Subscription || e.EndPoint is not { } endPoint)
         {
-            Interlocked.Increment(ref _failures);
-            LiveDeliveryInterrupted?.Invoke(this, EventArgs.Empty);
+            return;
         }
-    }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == ConnectionType.Subscription)
+        RedisBusSubscription[] subscriptions;
+        lock (_subscriptionsLock)
         {
-            _ = AnnounceRestoredAsync();
+            subscriptions = [.. _subscriptions];
+        }
+
+        var interrupted = 0;
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.Interrupt(endPoint))
+            {
+                interrupted++;
+            }
+        }
+
+        if (interrupted > 0)
+        {
+            RedisBusLog.SubscriptionsInterrupted(_logger, endPoint.ToString() ?? "?", interrupted);
         }
     }
 
     /// <summary>
-    /// The library re-sends every SUBSCRIBE on the new subscription connection before it reports the restore; a
-    /// PING on that same connection is answered after them, so once it is, no message published from then on can
-    /// be missed, and the bus's re-read of the log closes the gap before it.
+    /// Whether BOM channels are shard channels (<see cref="RedisBusOptions.ShardedPubSub"/>): with <c>Auto</c>, known once
+    /// a server answered (a cluster that supports <c>SSUBSCRIBE</c>); null until then.
     /// </summary>
-    private async Task AnnounceRestoredAsync()
+    public bool? IsSharded
     {
-        var subscriber = _redis.GetSubscriber();
-        var failures = Volatile.Read(ref _failures);
-
-        // Until it works, unless the connection fails again meanwhile (its own restore announces it then).
-        while (Volatile.Read(ref _failures) == failures)
+        get
         {
-            try
+            var sharded = Volatile.Read(ref _sharded);
+            if (sharded >= 0)
             {
-                await subscriber.PingAsync().WaitAsync(TimeSpan.FromSeconds(5));
-                RedisBusLog.SubscriptionsRestored(_logger);
-                LiveDeliveryRestored?.Invoke(this, EventArgs.Empty);
-                return;
+                return sharded == 1;
             }
-            catch (Exception ex) when (IsUnavailable(ex))
+
+            foreach (var server in _redis.GetServers())
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200));
+                if (server.IsConnected)
+                {
+                    sharded = server.ServerType == ServerType.Cluster && server.Features.ShardedPubSub ? 1 : 0;
+                    if (Interlocked.CompareExchange(ref _sharded, sharded, -1) == -1)
+                    {
+                        RedisBusLog.PubSubMode(_logger, sharded == 1 ? "sharded (SPUBLISH/SSUBSCRIBE)" : "classic (PUBLISH/SUBSCRIBE)");
+                    }
+
+                    return sharded == 1;
+                }
             }
-            catch (ObjectDisposedException)
-            {
-                return; // the node is shutting down
-            }
+
+            return null;
         }
     }
+
+    private bool Sharded(string operation, string bomId) =>
+        IsSharded ?? throw Unavailable(operation, bomId,
+            new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No Redis server has answered yet."));
 
     /// <summary>The key and channel names this backend uses.</summary>
     public RedisBusNames Names => _names;
@@ -176,6 +204,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             ? [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId), _names.IdempotencyKey(bomId, idempotencyKey)]
             : [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId)];
         var ackTimeout = _options.ReplicaAckTimeout;
+        var sharded = Sharded("append", bomId);
         RedisResult result;
         try
         {
@@ -186,12 +215,13 @@ public sealed class RedisEventBusBackend : IEventBusBackend
                     pending.TenantId,
                     pending.JsonTemplate,
                     _busOptions.ReplayLogMaxLength,
-                    _names.ChannelName(bomId),
+                    _names.ChannelName(bomId, sharded),
                     pending.IsTerminal ? "1" : "0",
                     (long)_busOptions.FinishedRetention.TotalMilliseconds,
                     (long)_busOptions.IdleRetention.TotalMilliseconds,
                     ackTimeout > TimeSpan.Zero ? "1" : "0",
                     (long)pending.IdempotencyWindow.TotalMilliseconds,
+                    sharded ? ShardedPublishCommand : PublishCommand,
                 ]).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -375,41 +405,25 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     }
 
     /// <inheritdoc />
-    public async ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, IBusSubscriptionSink sink, CancellationToken cancellationToken)
     {
-        var subscriber = _redis.GetSubscriber();
-        var channels = _names.LegacyChannel(bomId) is { } legacy ? new[] { _names.Channel(bomId), legacy } : [_names.Channel(bomId)];
-
-        // Each queue calls its handler in order, one message at a time. With the legacy channel there are two
-        // queues; the gate keeps the interface's promise that one subscription's callback never runs concurrently.
-        var gate = new Lock();
-        var queues = new List<ChannelMessageQueue>(channels.Length);
+        var primary = _names.Channel(bomId, Sharded("subscribe", bomId));
+        var channels = _names.LegacyChannel(bomId) is { } legacy && legacy != primary ? new[] { primary, legacy } : [primary];
+        var subscription = new RedisBusSubscription(this, _redis.GetSubscriber(), bomId, channels, sink);
         try
         {
-            foreach (var channel in channels)
-            {
-                // Completes once the server confirmed the subscription: the bus reads the log only after this,
-                // which is what makes its replay/live seam exact.
-                // Not abandoned on cancellation (the library's own timeout bounds it): an abandoned subscribe would
-                // complete later with nobody to unsubscribe it.
-                var queue = await subscriber.SubscribeAsync(channel);
-                queues.Add(queue);
-                queue.OnMessage(message =>
-                {
-                    lock (gate)
-                    {
-                        onMessage((ReadOnlyMemory<byte>)message.Message);
-                    }
-                });
-            }
-
+            // Completes once the server confirmed the subscription: the bus reads the log only after this,
+            // which is what makes its replay/live seam exact.
+            // Not abandoned on cancellation (the library's own timeout bounds it): an abandoned subscribe would
+            // complete later with nobody to unsubscribe it.
+            await subscription.SubscribeAsync();
             cancellationToken.ThrowIfCancellationRequested();
         }
         catch (Exception ex)
         {
             try
             {
-                await UnsubscribeAllAsync(queues);
+                await subscription.DisposeAsync();
             }
             catch (Exception cleanup) when (IsUnavailable(cleanup))
             {
@@ -424,17 +438,25 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             throw;
         }
 
-        return new Subscription(queues);
+        lock (_subscriptionsLock)
+        {
+            _subscriptions.Add(subscription);
+        }
+
+        // A connection that failed between the confirmation and the registration was not heard by this subscription.
+        subscription.InterruptIfDisconnected();
+        return subscription;
     }
 
-    private static async ValueTask UnsubscribeAllAsync(List<ChannelMessageQueue> queues)
+    internal void Remove(RedisBusSubscription subscription)
     {
-        foreach (var queue in queues)
+        lock (_subscriptionsLock)
         {
-            // Unsubscribes this queue only: another subscription to the same channel on this multiplexer stays.
-            await queue.UnsubscribeAsync();
+            _subscriptions.Remove(subscription);
         }
     }
+
+    internal ILogger Logger => _logger;
 
     private BusEvent? ReadStored(string bomId, RedisKey key, RedisValue json)
     {
@@ -455,20 +477,12 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         return busEvent;
     }
 
-    private static bool IsUnavailable(Exception ex) => RedisTransientErrors.IsTransient(ex);
+    internal static bool IsUnavailable(Exception ex) => RedisTransientErrors.IsTransient(ex);
 
     private BusUnavailableException Unavailable(string operation, string bomId, Exception ex)
     {
         RedisBusLog.Unavailable(_logger, operation, bomId, ex);
         return new BusUnavailableException(
             string.Create(CultureInfo.InvariantCulture, $"Redis is unavailable ({operation})."), ex);
-    }
-
-    private sealed class Subscription(List<ChannelMessageQueue> queues) : IAsyncDisposable
-    {
-        private int _disposed;
-
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? UnsubscribeAllAsync(queues) : ValueTask.CompletedTask;
     }
 }

@@ -3,13 +3,16 @@ using System.Collections.Immutable;
 namespace NotificationHub.Bus;
 
 /// <summary>
-/// A BOM this node watches: one backend subscription shared by all local subscribers. The subscriber list is
-/// copy-on-write so fan-out iterates it without a lock.
+/// A BOM this node watches: one backend subscription shared by all local subscribers, whose sink it is. The
+/// subscriber list is copy-on-write so fan-out iterates it without a lock.
 /// </summary>
-internal sealed class BomTopic
+internal sealed class BomTopic : IBusSubscriptionSink
 {
-    public BomTopic(string bomId, string ownerTenantId, EventLogId? floor)
+    private readonly EnrichmentEventBus _bus;
+
+    public BomTopic(EnrichmentEventBus bus, string bomId, string ownerTenantId, EventLogId? floor)
     {
+        _bus = bus;
         BomId = bomId;
         OwnerTenantId = ownerTenantId;
         Floor = floor;
@@ -41,14 +44,36 @@ internal sealed class BomTopic
     public EventLogId? LastLogId { get; set; }
 
     /// <summary>
-    /// True from the moment live delivery was interrupted until the log was re-read (guarded by <see cref="Gate"/>).
-    /// Meanwhile live messages wait in <see cref="Pending"/> so nothing overtakes the recovered events.
+    /// True from the moment live delivery was interrupted (or a log check found a gap) until the log was re-read
+    /// (guarded by <see cref="Gate"/>). Meanwhile live messages wait in <see cref="Pending"/> so nothing overtakes the
+    /// recovered events.
     /// </summary>
     public bool Recovering { get; set; }
+
+    /// <summary>The backend reported this subscription interrupted and not yet restored (guarded by <see cref="Gate"/>).</summary>
+    public bool Interrupted { get; set; }
+
+    /// <summary>A recovery task runs for this topic (guarded by <see cref="Gate"/>): at most one does.</summary>
+    public bool RecoveryRunning { get; set; }
+
+    /// <summary>Recovery was asked for again while one ran: it reads the log once more (guarded by <see cref="Gate"/>).</summary>
+    public bool RecoverAgain { get; set; }
+
+    /// <summary>When the periodic log check next looks at this topic (<see cref="TimeProvider.GetTimestamp"/> units; the check loop's own).</summary>
+    public long NextLogCheck { get; set; }
+
+    /// <summary>The newest log id a log check saw undelivered; a later check still behind it recovers (guarded by <see cref="Gate"/>).</summary>
+    public EventLogId? SuspectedGap { get; set; }
 
     /// <summary>Live messages that arrived while <see cref="Recovering"/>, up to a bound (guarded by <see cref="Gate"/>).</summary>
     public List<BusEvent> Pending { get; } = [];
 
     /// <summary>Logged events arrived beyond <see cref="Pending"/>'s bound: the log must be read again (guarded by <see cref="Gate"/>).</summary>
     public bool PendingOverflowed { get; set; }
+
+    void IBusSubscriptionSink.OnMessage(ReadOnlyMemory<byte> message) => _bus.Dispatch(this, message);
+
+    void IBusSubscriptionSink.OnInterrupted() => _bus.OnInterrupted(this);
+
+    void IBusSubscriptionSink.OnRestored() => _bus.OnRestored(this);
 }

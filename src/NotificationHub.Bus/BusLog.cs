@@ -20,11 +20,11 @@ internal static partial class BusLog
     [LoggerMessage(5, LogLevel.Error, "Unsubscribing from BOM {BomId} failed")]
     public static partial void UnsubscribeFailed(ILogger logger, string bomId, Exception exception);
 
-    [LoggerMessage(6, LogLevel.Warning, "Live delivery from the backend was interrupted; watched BOMs will be recovered from the replay log")]
-    public static partial void LiveDeliveryInterrupted(ILogger logger);
+    [LoggerMessage(6, LogLevel.Debug, "Live delivery of BOM {BomId} was interrupted; its live events are held until it is subscribed again and its log re-read")]
+    public static partial void LiveDeliveryInterrupted(ILogger logger, string bomId);
 
-    [LoggerMessage(7, LogLevel.Information, "Live delivery restored; recovering {Count} watched BOMs from the replay log")]
-    public static partial void Recovering(ILogger logger, int count);
+    [LoggerMessage(7, LogLevel.Debug, "Live delivery of BOM {BomId} restored; re-reading its replay log")]
+    public static partial void LiveDeliveryRestored(ILogger logger, string bomId);
 
     [LoggerMessage(8, LogLevel.Information, "Recovered {Count} events of BOM {BomId} from the replay log")]
     public static partial void Recovered(ILogger logger, string bomId, int count);
@@ -32,6 +32,12 @@ internal static partial class BusLog
     [LoggerMessage(9, LogLevel.Error, "BOM {BomId}: more events were published during the interruption than the replay log keeps; its subscribers were cut off to resume from the snapshot")]
     public static partial void Unrecoverable(ILogger logger, string bomId);
 
-    [LoggerMessage(10, LogLevel.Error, "Recovering watched BOMs from the replay log failed")]
-    public static partial void RecoveryFailed(ILogger logger, Exception exception);
+    [LoggerMessage(10, LogLevel.Warning, "Re-reading the replay log of BOM {BomId} failed; retrying")]
+    public static partial void RecoveryFailed(ILogger logger, string bomId, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "BOM {BomId}: the replay log holds events up to {EventId} that live delivery did not bring; recovering them from the log")]
+    public static partial void LogAheadOfDelivery(ILogger logger, string bomId, string eventId);
+
+    [LoggerMessage(12, LogLevel.Debug, "The periodic log check of BOM {BomId} failed; the next round tries again")]
+    public static partial void LogCheckFailed(ILogger logger, string bomId, Exception exception);
 }

@@ -62,7 +62,7 @@ public sealed partial class EnrichmentEventBus
         {
             if (!_topics.TryGetValue(bomId, out topic!))
             {
-                topic = new BomTopic(bomId, ownerTenantId, floor);
+                topic = new BomTopic(this, bomId, ownerTenantId, floor) { NextLogCheck = FirstLogCheck() };
                 _topics.Add(bomId, topic);
                 // Started under the lock so every joiner awaits the same subscription; the backend call itself
                 // does not block (it returns a task).
@@ -91,7 +91,7 @@ public sealed partial class EnrichmentEventBus
     private async Task<IAsyncDisposable> SubscribeBackendAsync(BomTopic topic)
     {
         await Task.Yield();
-        var handle = await _backend.SubscribeAsync(topic.BomId, message => Dispatch(topic, message), CancellationToken.None);
+        var handle = await _backend.SubscribeAsync(topic.BomId, topic, CancellationToken.None);
         _metrics.Topics.Add(1);
         BusLog.TopicSubscribed(_logger, topic.BomId);
         return handle;
@@ -139,7 +139,7 @@ public sealed partial class EnrichmentEventBus
     }
 
     /// <summary>Called by the backend, in order, for each message on a BOM's channel.</summary>
-    private void Dispatch(BomTopic topic, ReadOnlyMemory<byte> message)
+    internal void Dispatch(BomTopic topic, ReadOnlyMemory<byte> message)
     {
         var busEvent = ChannelMessageReader.TryRead(topic.BomId, message, _options.MaxEventBytes, out var dropReason);
         if (busEvent is null)

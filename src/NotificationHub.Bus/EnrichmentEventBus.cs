@@ -34,8 +34,7 @@ public sealed partial class EnrichmentEventBus
         _metrics = metrics;
         _time = time;
         _metrics.ObserveQueuedEvents(() => QueuedEventCount);
-        _backend.LiveDeliveryInterrupted += OnLiveDeliveryInterrupted;
-        _backend.LiveDeliveryRestored += OnLiveDeliveryRestored;
+        _logCheckTimer = StartLogChecks();
     }
 
     /// <summary>

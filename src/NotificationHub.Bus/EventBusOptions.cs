@@ -31,4 +31,11 @@ public sealed class EventBusOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan IdleRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How often each watched BOM's latest log id is compared with the last event the node delivered (a cheap read,
+    /// spread over the interval): the backstop that recovers events live delivery missed without the backend noticing.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan LogCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -28,21 +28,11 @@ public interface IEventBusBackend
     ValueTask<ReplayResult> ReadAfterAsync(string bomId, string afterEventId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Subscribes to the BOM's live channel. <paramref name="onMessage"/> is called, in publish order and never
-    /// concurrently for one subscription, with each raw channel message (contract envelopes, and on Redis
-    /// whatever a legacy worker PUBLISHes). The returned handle unsubscribes this subscription only.
+    /// Subscribes to the BOM's live channel; completes once the subscription is confirmed (so a log read after it
+    /// cannot miss an event that is not also delivered live). <paramref name="sink"/> receives each raw channel
+    /// message in publish order, and this subscription's interruptions and restorations: a backend interrupts only
+    /// the subscriptions a fault actually affects, and restores each once its own channel is confirmed subscribed
+    /// again. The returned handle unsubscribes this subscription only.
     /// </summary>
-    ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Raised when live delivery to this node's subscriptions was interrupted (Redis: the subscription connection
-    /// dropped): channel messages published from now on may be missed until <see cref="LiveDeliveryRestored"/>.
-    /// </summary>
-    event EventHandler? LiveDeliveryInterrupted;
-
-    /// <summary>
-    /// Raised once live delivery works again (Redis: reconnected, and every channel resubscribed). The bus then
-    /// re-reads the log of each watched BOM after the last event it delivered.
-    /// </summary>
-    event EventHandler? LiveDeliveryRestored;
+    ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, IBusSubscriptionSink sink, CancellationToken cancellationToken);
 }

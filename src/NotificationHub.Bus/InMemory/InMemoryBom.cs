@@ -22,5 +22,5 @@ internal sealed class InMemoryBom
     /// <summary>The same keys in the order they expire (the window is one setting, so insertion order), for pruning.</summary>
     public Queue<(string Key, DateTimeOffset ExpiresAt)> IdempotencyExpiry { get; } = new();
 
-    public List<Action<ReadOnlyMemory<byte>>> Subscribers { get; } = [];
+    public List<IBusSubscriptionSink> Subscribers { get; } = [];
 }

@@ -21,22 +21,6 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
     }
 
     /// <inheritdoc />
-    /// <remarks>Never raised: in-process delivery cannot be interrupted.</remarks>
-    public event EventHandler? LiveDeliveryInterrupted
-    {
-        add { }
-        remove { }
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Never raised.</remarks>
-    public event EventHandler? LiveDeliveryRestored
-    {
-        add { }
-        remove { }
-    }
-
-    /// <inheritdoc />
     public ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         var bom = _boms.GetOrAdd(pending.BomId, static _ => new InMemoryBom());
@@ -84,7 +68,7 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
             // Under the gate, so subscribers see events in log order; subscribers only queue (never block).
             foreach (var subscriber in bom.Subscribers)
             {
-                subscriber(busEvent.Json);
+                subscriber.OnMessage(busEvent.Json);
             }
 
             return ValueTask.FromResult(busEvent);
@@ -147,15 +131,16 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
     }
 
     /// <inheritdoc />
-    public ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken cancellationToken)
+    /// <remarks>In-process delivery cannot be interrupted: <paramref name="sink"/> only ever gets messages.</remarks>
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string bomId, IBusSubscriptionSink sink, CancellationToken cancellationToken)
     {
         var bom = _boms.GetOrAdd(bomId, static _ => new InMemoryBom());
         lock (bom.Gate)
         {
-            bom.Subscribers.Add(onMessage);
+            bom.Subscribers.Add(sink);
         }
 
-        return ValueTask.FromResult<IAsyncDisposable>(new Unsubscriber(bom, onMessage));
+        return ValueTask.FromResult<IAsyncDisposable>(new Unsubscriber(bom, sink));
     }
 
     /// <summary>Forgets the BOM's idempotency keys whose window has passed.</summary>
@@ -180,13 +165,13 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
         }
     }
 
-    private sealed class Unsubscriber(InMemoryBom bom, Action<ReadOnlyMemory<byte>> onMessage) : IAsyncDisposable
+    private sealed class Unsubscriber(InMemoryBom bom, IBusSubscriptionSink sink) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
             lock (bom.Gate)
             {
-                bom.Subscribers.Remove(onMessage);
+                bom.Subscribers.Remove(sink);
             }
 
             return ValueTask.CompletedTask;

@@ -4,14 +4,18 @@ using StackExchange.Redis;
 namespace NotificationHub.Server.Observability;
 
 /// <summary>
-/// Readiness: with Redis configured, the node is ready only while Redis answers (a load balancer then stops
-/// sending new clients to a node that cannot subscribe) and its watched BOMs are not waiting to be recovered from the
-/// replay log after an interruption. The embedded bus is always ready.
+/// Readiness: with Redis configured, the node is ready while a Redis master answers, i.e. while it can publish and
+/// subscribe (a load balancer then stops sending new clients to a node that cannot). One dead Redis node (a replica,
+/// a master whose replica took over, one shard's master during its failover) does not make it unready, nor do watched
+/// BOMs that are being recovered from their logs: their clients keep their streams and miss nothing. The embedded bus
+/// is always ready.
 /// </summary>
-public sealed class BusReadinessCheck(IServiceProvider services, NotificationHub.Bus.EnrichmentEventBus bus) : IHealthCheck
+public sealed class BusReadinessCheck(IServiceProvider services) : IHealthCheck
 {
     /// <summary>Tag of the checks that /health/ready runs.</summary>
     public const string ReadyTag = "ready";
+
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
 
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -22,19 +26,38 @@ public sealed class BusReadinessCheck(IServiceProvider services, NotificationHub
             return HealthCheckResult.Healthy("Embedded in-memory bus.");
         }
 
-        if (!bus.IsLiveDeliveryHealthy)
+        // The masters the connection knows are pinged together; the first answer decides (bounded: 2 s in all).
+        var pings = redis.GetServers()
+            .Where(server => server.IsConnected && !server.IsReplica)
+            .Select(server => server.PingAsync())
+            .ToList();
+        Exception? failure = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PingTimeout);
+        while (pings.Count > 0)
         {
-            return HealthCheckResult.Unhealthy("Live delivery from Redis was interrupted; recovering watched BOMs from the replay log.");
+            Task<TimeSpan> done;
+            try
+            {
+                done = await Task.WhenAny(pings).WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            pings.Remove(done);
+            try
+            {
+                var latency = await done;
+                return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms.");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                failure = ex;
+            }
         }
 
-        try
-        {
-            var latency = await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
-            return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms.");
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy("Redis does not answer.", ex);
-        }
+        return HealthCheckResult.Unhealthy("No Redis master answers.", failure);
     }
 }

@@ -157,7 +157,7 @@ public sealed class LocalSubscriptionTests
         }
     }
 
-    private static LocalSubscription NewSubscription(int capacity) => new(new BomTopic("bom-1", "tenant-a", floor: null), capacity);
+    private static LocalSubscription NewSubscription(int capacity) => new(new BomTopic(bus: null!, "bom-1", "tenant-a", floor: null), capacity); // the topic's sink side is not used here
 
     private static BusEvent Event(int n) => Event(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
 

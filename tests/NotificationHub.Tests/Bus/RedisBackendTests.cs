@@ -38,11 +38,17 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(
-        IConnectionMultiplexer? connection = null, string? legacyChannelPrefix = null, TimeSpan? retention = null)
+        IConnectionMultiplexer? connection = null, string? legacyChannelPrefix = null, TimeSpan? retention = null,
+        string channelPrefix = "enrichment:bom:", TimeSpan? logCheckInterval = null)
     {
-        var busOptions = new EventBusOptions { FinishedRetention = retention ?? TimeSpan.FromHours(1), IdleRetention = TimeSpan.FromHours(2) };
+        var busOptions = new EventBusOptions
+        {
+            FinishedRetention = retention ?? TimeSpan.FromHours(1),
+            IdleRetention = TimeSpan.FromHours(2),
+            LogCheckInterval = logCheckInterval ?? TimeSpan.FromSeconds(30),
+        };
         var backend = new RedisEventBusBackend(connection ?? redis.Redis,
-            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, LegacyChannelPrefix = legacyChannelPrefix }),
+            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, LegacyChannelPrefix = legacyChannelPrefix, ChannelPrefix = channelPrefix }),
             Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
         var bus = new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
             new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
@@ -310,14 +316,33 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_live_delivery_missed_is_recovered_by_the_periodic_log_check()
+    {
+        // The second bus shares the keys but publishes on another channel: the watching bus hears nothing live and
+        // no connection fails, so only its log check can find the event.
+        var (bus, _) = CreateBus(logCheckInterval: TimeSpan.FromMilliseconds(200));
+        var (elsewhere, _) = CreateBus(channelPrefix: "elsewhere:");
+        var bomId = NewBomId();
+        var stream = await StartedBomWithStreamAsync(bus, bomId);
+
+        var missed = await PublishAsync(elsewhere, bomId, EnrichmentEventNames.Progress, 1);
+        Assert.Equal(missed.EventId, (await NextAsync(stream)).EventId);
+
+        var live = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 2);
+        Assert.Equal(live.EventId, (await NextAsync(stream)).EventId);
+        var completed = await PublishAsync(elsewhere, bomId, EnrichmentEventNames.Completed, 3);
+        Assert.Equal([completed.EventId], (await ReadToEndAsync(stream)).Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task Disposing_one_backend_subscription_leaves_another_on_the_same_channel()
     {
         var (_, backend) = CreateBus();
         var bomId = NewBomId();
         var first = new List<string>();
         var second = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await backend.SubscribeAsync(bomId, m => first.Add(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
-        var b = await backend.SubscribeAsync(bomId, m => second.TrySetResult(Encoding.UTF8.GetString(m.Span)), default).AsTask().WaitAsync(StepTimeout);
+        var a = await backend.SubscribeAsync(bomId, new RecordingSink(m => first.Add(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
+        var b = await backend.SubscribeAsync(bomId, new RecordingSink(m => second.TrySetResult(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
 
         await a.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         await RawPublishAsync(backend.Names.ChannelName(bomId), "hello");

@@ -1,0 +1,25 @@
+using NotificationHub.Bus;
+
+namespace NotificationHub.Tests.Bus;
+
+/// <summary>A backend subscription's sink for tests: passes messages to a callback and counts interruptions and restores.</summary>
+public sealed class RecordingSink(Action<ReadOnlyMemory<byte>>? onMessage = null) : IBusSubscriptionSink
+{
+    private int _interruptions;
+    private int _restores;
+
+    /// <summary>Times the backend reported this subscription interrupted.</summary>
+    public int Interruptions => Volatile.Read(ref _interruptions);
+
+    /// <summary>Times the backend reported it restored.</summary>
+    public int Restores => Volatile.Read(ref _restores);
+
+    /// <inheritdoc />
+    public void OnMessage(ReadOnlyMemory<byte> message) => onMessage?.Invoke(message);
+
+    /// <inheritdoc />
+    public void OnInterrupted() => Interlocked.Increment(ref _interruptions);
+
+    /// <inheritdoc />
+    public void OnRestored() => Interlocked.Increment(ref _restores);
+}

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NotificationHub.Bus;
+using NotificationHub.Bus.Redis;
+using NotificationHub.Contracts;
+using NotificationHub.Tests.Infrastructure;
+using StackExchange.Redis;
+using static NotificationHub.Tests.Bus.BusTest;
+
+namespace NotificationHub.Tests.Bus;
+
+/// <summary>
+/// What the Redis backend does on a cluster: sharded pub/sub keeps a BOM's live traffic on its own shard, and legacy
+/// publishers on classic channels are still heard where configured.
+/// </summary>
+[Collection("redis-cluster")]
+public sealed class RedisClusterBackendTests(RedisClusterFixture cluster) : IAsyncLifetime
+{
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private readonly string _keyPrefix = $"test:{Guid.NewGuid():N}:";
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var disposable in _disposables)
+        {
+            await disposable.DisposeAsync();
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(RedisShardedPubSub mode, string? legacyChannelPrefix = null)
+    {
+        var busOptions = new EventBusOptions();
+        var backend = new RedisEventBusBackend(cluster.Redis,
+            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, ShardedPubSub = mode, LegacyChannelPrefix = legacyChannelPrefix }),
+            Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
+        var bus = new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
+            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
+        return (bus, backend);
+    }
+
+    private async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId)
+    {
+        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, null).AsTask().WaitAsync(StepTimeout);
+        Assert.Equal(OpenStreamStatus.Opened, status);
+        _disposables.Add(stream!);
+        return stream!;
+    }
+
+    /// <summary>Pub/sub messages each node received from other nodes over the cluster bus: (classic, shard).</summary>
+    private async Task<Dictionary<int, (long Classic, long Shard)>> ForwardedMessagesAsync()
+    {
+        var counters = new Dictionary<int, (long, long)>();
+        foreach (var node in cluster.Cluster.Nodes)
+        {
+            // CLUSTER INFO lists a message type only once it was counted.
+            var info = await node.InfoAsync("CLUSTER", "INFO");
+            counters[node.Port] = (long.Parse(info.GetValueOrDefault("cluster_stats_messages_publish_received", "0")),
+                long.Parse(info.GetValueOrDefault("cluster_stats_messages_publishshard_received", "0")));
+        }
+
+        return counters;
+    }
+
+    /// <summary>Publishes <paramref name="count"/> progress events on a started BOM and reads them from a live stream.</summary>
+    private static async Task PublishAndReceiveAsync(EnrichmentEventBus bus, EnrichmentStream stream, string bomId, int count)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            var published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, i);
+            Assert.Equal(published.EventId, (await NextAsync(stream)).EventId);
+        }
+    }
+
+    [Fact]
+    public async Task A_publish_reaches_only_the_nodes_of_its_shard_where_classic_pubsub_reaches_every_node()
+    {
+        const int Events = 20;
+
+        // Sharded (the default on a cluster): the master of the BOM's slot SPUBLISHes, its replica gets a copy over
+        // the cluster bus, and the four nodes of the other shards see nothing.
+        var (sharded, shardedBackend) = CreateBus(RedisShardedPubSub.Auto);
+        Assert.True(shardedBackend.IsSharded);
+        var bomId = NewBomId();
+        var master = await cluster.Cluster.MasterOfAsync(await cluster.Cluster.KeySlotAsync(bomId));
+        var replica = await cluster.Cluster.ReplicaOfAsync(master);
+        await PublishAsync(sharded, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(sharded, bomId);
+        await NextAsync(stream);
+
+        var before = await ForwardedMessagesAsync();
+        var spublishBefore = await master.CommandCallsAsync("spublish");
+        await PublishAndReceiveAsync(sharded, stream, bomId, Events);
+        var after = await ForwardedMessagesAsync();
+
+        Assert.Equal(Events, await master.CommandCallsAsync("spublish") - spublishBefore);
+        Assert.True(after[replica.Port].Shard - before[replica.Port].Shard >= Events, "The shard's replica gets the shard's messages.");
+        foreach (var node in cluster.Cluster.Nodes.Where(n => n != master && n != replica))
+        {
+            Assert.Equal(before[node.Port], after[node.Port]);
+        }
+
+        // Classic (forced off), on the same cluster: every publish is forwarded to all five other nodes.
+        var (classic, classicBackend) = CreateBus(RedisShardedPubSub.Off);
+        Assert.False(classicBackend.IsSharded);
+        var classicBom = NewBomId();
+        var classicMaster = await cluster.Cluster.MasterOfAsync(await cluster.Cluster.KeySlotAsync(classicBom));
+        await PublishAsync(classic, classicBom, EnrichmentEventNames.Started);
+        var classicStream = await OpenAsync(classic, classicBom);
+        await NextAsync(classicStream);
+
+        before = await ForwardedMessagesAsync();
+        await PublishAndReceiveAsync(classic, classicStream, classicBom, Events);
+        after = await ForwardedMessagesAsync();
+        foreach (var node in cluster.Cluster.Nodes.Where(n => n != classicMaster))
+        {
+            Assert.True(after[node.Port].Classic - before[node.Port].Classic >= Events, $"Node {node.EndPoint} did not get the classic publishes.");
+        }
+    }
+
+    [Fact]
+    public async Task A_classic_publisher_on_the_channel_prefix_is_heard_when_configured_as_legacy()
+    {
+        // A producer that still PUBLISHes the classic channel enrichment:bom:<id> straight to a cluster: heard only
+        // with Redis:LegacyChannelPrefix = enrichment:bom: (and then every such publish reaches every node).
+        var (bus, backend) = CreateBus(RedisShardedPubSub.Auto, legacyChannelPrefix: "enrichment:bom:");
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(bus, bomId);
+        await NextAsync(stream);
+
+        var legacy = $$$"""{"event_id":"legacy-1","event_type":"enrichment.progress","bom_id":"{{{bomId}}}","organization_id":"{{{Tenant}}}","state":{"status":"enriching","total_items":10,"enriched_items":3},"created_at":"2025-01-01T10:00:00Z"}""";
+        await cluster.Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(backend.Names.ChannelName(bomId)), legacy).WaitAsync(StepTimeout);
+        Assert.Equal("legacy-1", (await NextAsync(stream)).EventId);
+
+        var published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 4);
+        Assert.Equal(published.EventId, (await NextAsync(stream)).EventId);
+    }
+
+    [Fact]
+    public async Task Without_the_legacy_prefix_a_cluster_node_holds_only_the_shard_channel()
+    {
+        var (bus, backend) = CreateBus(RedisShardedPubSub.Auto);
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var stream = await OpenAsync(bus, bomId);
+        await NextAsync(stream);
+
+        var master = await cluster.Cluster.MasterOfAsync(await cluster.Cluster.KeySlotAsync(bomId));
+        var shardChannels = await master.CliAsync("PUBSUB", "SHARDCHANNELS", backend.Names.ShardedChannelName(bomId));
+        Assert.Contains(backend.Names.ShardedChannelName(bomId), shardChannels, StringComparison.Ordinal);
+        foreach (var node in cluster.Cluster.Nodes)
+        {
+            Assert.DoesNotContain(bomId, await node.CliAsync("PUBSUB", "CHANNELS", "*"), StringComparison.Ordinal);
+        }
+
+        Assert.Equal($"enrichment:bom:{{{bomId}}}", backend.Names.ShardedChannelName(bomId));
+    }
+}
