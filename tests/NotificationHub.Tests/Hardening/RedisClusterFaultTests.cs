@@ -123,7 +123,6 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
                 return false;
             }
         }, "a publish on the failed-over shard is heard", LiveAgainWithin);
-        Assert.All(subscriptions.Where(s => s.BomId != lostBom), s => Assert.Equal(0, s.Sink.Interruptions));
     }
 
     [Fact]
@@ -150,8 +149,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 
         output.WriteLine($"live after {outcome.LiveAgainAfter}; statuses: {string.Join(", ", outcome.Statuses.CountBy(s => s))}");
 
-        // Until the redis-transient branch maps CLUSTERDOWN to 503, a failover may also answer 500; nothing else.
-        Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable, HttpStatusCode.InternalServerError }));
+        // CLUSTERDOWN/TRYAGAIN during the election are transient: 503 with Retry-After, never 500.
+        Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
         Assert.True(outcome.LiveAgainAfter < LiveAgainWithin, $"Live delivery took {outcome.LiveAgainAfter} to resume.");
     }
 

@@ -82,10 +82,8 @@ public sealed class RedisSentinelTests
         // Durability (this branch: WAIT + idempotency keys): every accepted event is in the new master's log, once.
         Assert.Equal(expected, await RedisStallTests.CollectSseAsync(a, bom, token, startedId).WaitAsync(RunTimeout));
 
-        // Live delivery through the failover. KNOWN DEPENDENCY: the clients that stayed connected get the events
-        // published after the promotion only once the node recovers its subscriptions from the promoted master,
-        // which is issue #12's per-endpoint recovery (branch redis-cluster); on this branch alone the old global
-        // recovery can miss them (no ConnectionRestored from a master that never returns), so this part may fail here.
+        // Live delivery through the failover: the clients that stayed connected get the events published after the
+        // promotion once the node subscribed its BOMs again on the promoted master (per-subscription recovery).
         Assert.Equal(expected, await sse.WaitAsync(RunTimeout));
         Assert.Equal(expected, await signalR.WaitAsync(RunTimeout));
         Assert.False(a.HasExited, "hub a exited");
