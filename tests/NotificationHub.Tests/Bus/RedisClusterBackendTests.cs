@@ -37,7 +37,7 @@ public sealed class RedisClusterBackendTests(RedisClusterFixture cluster) : IAsy
     {
         var busOptions = new EventBusOptions();
         var backend = new RedisEventBusBackend(cluster.Redis,
-            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, ShardedPubSub = mode, LegacyChannelPrefix = legacyChannelPrefix }),
+            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, ShardedPubSub = mode, LegacyChannelPrefix = legacyChannelPrefix, ReplicaAckTimeout = TimeSpan.FromSeconds(5) }),
             Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
         var bus = new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
             new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);

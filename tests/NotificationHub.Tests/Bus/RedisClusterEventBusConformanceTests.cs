@@ -15,7 +15,11 @@ public sealed class RedisClusterEventBusConformanceTests(RedisClusterFixture clu
 
     protected override IEventBusBackend CreateBackend(EventBusOptions options)
     {
-        var backend = new RedisEventBusBackend(cluster.Redis, Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix }),
+        var backend = new RedisEventBusBackend(cluster.Redis, Options.Create(new RedisBusOptions
+            {
+                KeyPrefix = _keyPrefix,
+                ReplicaAckTimeout = TimeSpan.FromSeconds(5), // the replica WAIT stays on; generous for a loaded test host
+            }),
             Options.Create(options), NullLogger<RedisEventBusBackend>.Instance);
         Assert.True(backend.IsSharded, "A cluster uses sharded pub/sub by default.");
         return backend;

@@ -63,7 +63,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var busOptions = Options.Create(new EventBusOptions());
-        var backend = new RedisEventBusBackend(redis, Options.Create(new RedisBusOptions()), busOptions, NullLogger<RedisEventBusBackend>.Instance);
+        var backend = new RedisEventBusBackend(redis, Options.Create(new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromSeconds(5) }), busOptions, NullLogger<RedisEventBusBackend>.Instance);
         var bus = new EnrichmentEventBus(backend, busOptions, NullLogger<EnrichmentEventBus>.Instance,
             new BusMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
 

@@ -29,6 +29,7 @@ public sealed class RedisStallTests
             ["Worker:ItemLatency"] = "00:00:00.100",
             ["Worker:MinProgressInterval"] = "00:00:00",
             ["JobQueue:PollInterval"] = "00:00:00.050",
+            ["Jobs:UsersMayCreateBoms"] = "true", // the user's start creates the job's BOM, as in Development
         };
         await using var a = await HubProcess.StartAsync(settings);
         await using var b = await HubProcess.StartAsync(settings);
