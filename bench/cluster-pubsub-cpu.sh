@@ -23,7 +23,8 @@ redis-cli --cluster create $(printf '127.0.0.1:%s ' "${PORTS[@]}") --cluster-rep
 until for p in "${PORTS[@]}"; do redis-cli -p "$p" cluster info | grep -q cluster_state:ok || exit 1; done; do sleep 0.2; done
 sleep 2 # replicas sync
 
-# The script exactly as the backend sends it (ARGV[7] is the publish command).
+# The script exactly as the backend sends it (ARGV[10] is the publish command; ARGV[8] = 0: no replica count, as with
+# Redis:ReplicaAckTimeout = 0, so the figures are the publish alone; no idempotency key).
 SCRIPT="$(awk '/internal const string AppendScript = """/{f=1;next} f&&/^        """;/{exit} f' src/NotificationHub.Bus.Redis/RedisEventBusBackend.cs | sed 's/^        //')"
 TEMPLATE='{"event_id":"","event_type":"progress","bom_id":"B","tenant_id":"acme","created_at":"2026-12-04T00:00:00+00:00","state":{"bom_id":"B","status":"enriching","total_items":1000,"processed_items":10,"enriched_items":10,"error_items":0,"percent_complete":1,"updated_at":"2026-12-04T00:00:00+00:00"}}'
 
@@ -54,7 +55,7 @@ run() { # mode: classic | sharded
     if [ "$mode" = sharded ]; then cmd=SPUBLISH; channel="enrichment:bom:{$bom}"; else cmd=PUBLISH; channel="enrichment:bom:$bom"; fi
     sha=$(redis-cli -p "$master" script load "$SCRIPT")
     redis-benchmark -p "$master" -n "$N" -c 8 -q EVALSHA "$sha" 3 "nh:$mode:{$bom}:owner" "nh:$mode:{$bom}:log" "nh:$mode:{$bom}:meta" \
-      acme "$TEMPLATE" 1000 "$channel" 0 86400000 "$cmd" >/dev/null &
+      acme "$TEMPLATE" 1000 "$channel" 0 86400000 604800000 0 600000 "$cmd" >/dev/null &
   done
   wait $(jobs -p | tail -n 3)
   local total=$((N * 3)) sum=0
