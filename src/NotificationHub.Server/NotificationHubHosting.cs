@@ -52,7 +52,9 @@ public static class NotificationHubHosting
         services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
         services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
-        services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
+            .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         services.AddEnrichmentHub(builder.Configuration);
         return builder;
