@@ -11,6 +11,7 @@ using NotificationHub.Jobs.Redis;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Server.Jobs;
 using NotificationHub.Server.Observability;
+using NotificationHub.Server.OpenApi;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.RateLimiting;
 using NotificationHub.Server.Sse;
@@ -57,6 +58,7 @@ public static class NotificationHubHosting
             .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         services.AddEnrichmentHub(builder.Configuration);
+        services.AddApiDocumentation();
         return builder;
     }
 
@@ -86,6 +88,7 @@ public static class NotificationHubHosting
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
         app.MapHubMetrics();
+        app.MapApiDocumentation();
         return app;
     }
 }
