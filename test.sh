@@ -24,6 +24,10 @@ command -v python3 >/dev/null 2>&1 || { echo "Installing python3"; apt_install p
 # service is not needed (containers here have a policy-rc.d that keeps it from starting).
 [ -x /usr/sbin/nginx ] || { echo "Installing nginx"; apt_install nginx; }
 
+# The Kubernetes manifests test (Ops/KubernetesManifestTests) renders deploy/kubernetes with `kubectl kustomize`
+# (Debian's kubernetes-client when no kubectl is on PATH) and validates it with deploy/kubernetes/validate's packages.
+command -v kubectl >/dev/null 2>&1 || { echo "Installing kubernetes-client (kubectl kustomize)"; apt_install kubernetes-client; }
+
 if [ -f docker-compose.yml ]; then
   command -v docker-compose >/dev/null 2>&1 || { echo "Installing docker-compose (to validate docker-compose.yml)"; apt_install docker-compose; }
   # The stack refuses to start without a signing key; the check sets a placeholder and also checks that refusal.
@@ -42,6 +46,7 @@ status=0
 # page bundle (wwwroot/) that the server serves and the browser tests open.
 ts_dir="clients/typescript"
 (cd "$ts_dir" && npm ci --no-audit --no-fund --loglevel=error)
+(cd deploy/kubernetes/validate && npm ci --no-audit --no-fund --loglevel=error)
 
 dotnet test NotificationHub.sln -c Release --logger "trx" --results-directory "$results" || status=$?
 dotnet_summary=$(python3 scripts/summarize-trx.py "$results" || echo "0 passed, 1 failed, 0 skipped")
