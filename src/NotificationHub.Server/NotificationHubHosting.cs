@@ -57,6 +57,7 @@ public static class NotificationHubHosting
             .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
             .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
+        services.AddHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
         services.AddEnrichmentHub(builder.Configuration);
         services.AddApiDocumentation();
         return builder;
