@@ -12,6 +12,7 @@ namespace NotificationHub.Server.Hosting;
 /// </summary>
 public sealed partial class DrainingLifetime(
     IHostApplicationLifetime lifetime,
+    IHostEnvironment environment,
     DrainState drain,
     IOptions<ShutdownOptions> options,
     TimeProvider time,
@@ -27,6 +28,9 @@ public sealed partial class DrainingLifetime(
         {
             _signals.Add(PosixSignalRegistration.Create(signal, OnSignal));
         }
+
+        // What ConsoleLifetime said at start, which a developer running the server looks for.
+        lifetime.ApplicationStarted.Register(() => HostingLog.Started(logger, environment.EnvironmentName, options.Value.DrainDelay.TotalSeconds));
 
         return Task.CompletedTask;
     }
