@@ -31,6 +31,12 @@ public sealed class KubernetesManifestTests
         Assert.Equal(settings["metadata"]!["name"]!.GetValue<string>(), container["envFrom"]![0]!["configMapRef"]!["name"]!.GetValue<string>());
         Assert.Contains(container["env"]!.AsArray(), env => env!["name"]!.GetValue<string>() == "Auth__SigningKey" && env["valueFrom"]?["secretKeyRef"] is not null);
 
+        // Jobs run on the workers only: the hubs turn their hosted worker off, and nothing turns the workers' off.
+        Assert.Contains(container["env"]!.AsArray(), env => env!["name"]!.GetValue<string>() == "Worker__Enabled" && env["value"]!.GetValue<string>() == "false");
+        Assert.Null(settings["data"]!["Worker__Enabled"]);
+        var worker = Single(objects, "Deployment", name => name == "notificationhub-worker")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.DoesNotContain(worker["env"]!.AsArray(), env => env!["name"]!.GetValue<string>() == "Worker__Enabled");
+
         // The timing rule: the grace period outlasts the drain delay plus the drain timeout, with time left to exit.
         var drainDelay = TimeSpan.Parse(settings["data"]!["Shutdown__DrainDelay"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         var drainTimeout = TimeSpan.Parse(settings["data"]!["Shutdown__DrainTimeout"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
