@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the repository. Installs what the tests need when it is missing
-# (redis-server; docker-compose to validate docker-compose.yml), so it works on a fresh Debian machine.
+# (redis-server, nginx, chromium; docker-compose to validate docker-compose.yml), so it works on a fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,9 +20,21 @@ command -v npm >/dev/null 2>&1 || { echo "Installing nodejs and npm"; apt_instal
 command -v python3 >/dev/null 2>&1 || { echo "Installing python3"; apt_install python3; }
 # The packaged redis service is not needed: the tests start their own servers on free loopback ports.
 
+# The load balancer test (Ops/NginxLoadBalancerTests) runs deploy/nginx/nginx.conf with Debian's nginx. Its packaged
+# service is not needed (containers here have a policy-rc.d that keeps it from starting).
+[ -x /usr/sbin/nginx ] || { echo "Installing nginx"; apt_install nginx; }
+
+# The Kubernetes manifests test (Ops/KubernetesManifestTests) renders deploy/kubernetes with `kubectl kustomize`
+# (Debian's kubernetes-client when no kubectl is on PATH) and validates it with deploy/kubernetes/validate's packages.
+command -v kubectl >/dev/null 2>&1 || { echo "Installing kubernetes-client (kubectl kustomize)"; apt_install kubernetes-client; }
+
 if [ -f docker-compose.yml ]; then
   command -v docker-compose >/dev/null 2>&1 || { echo "Installing docker-compose (to validate docker-compose.yml)"; apt_install docker-compose; }
-  docker-compose -f docker-compose.yml config -q
+  # The stack refuses to start without a signing key; the check sets a placeholder and also checks that refusal.
+  NOTIFICATIONHUB_SIGNING_KEY=validation-only-not-a-key docker-compose -f docker-compose.yml config -q
+  if env -u NOTIFICATIONHUB_SIGNING_KEY docker-compose -f docker-compose.yml config -q 2>/dev/null; then
+    echo "docker-compose.yml accepts a missing NOTIFICATIONHUB_SIGNING_KEY"; exit 1
+  fi
   echo "docker-compose.yml is valid"
 fi
 
@@ -34,6 +46,7 @@ status=0
 # page bundle (wwwroot/) that the server serves and the browser tests open.
 ts_dir="clients/typescript"
 (cd "$ts_dir" && npm ci --no-audit --no-fund --loglevel=error)
+(cd deploy/kubernetes/validate && npm ci --no-audit --no-fund --loglevel=error)
 
 dotnet test NotificationHub.sln -c Release --logger "trx" --results-directory "$results" || status=$?
 dotnet_summary=$(python3 scripts/summarize-trx.py "$results" || echo "0 passed, 1 failed, 0 skipped")

@@ -11,6 +11,7 @@ using NotificationHub.Jobs.Redis;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Server.Jobs;
 using NotificationHub.Server.Observability;
+using NotificationHub.Server.OpenApi;
 using NotificationHub.Server.Publishing;
 using NotificationHub.Server.RateLimiting;
 using NotificationHub.Server.Sse;
@@ -52,9 +53,13 @@ public static class NotificationHubHosting
         services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
         services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
-        services.AddHealthChecks().AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
+            .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
+        services.AddHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
         services.AddEnrichmentHub(builder.Configuration);
+        services.AddApiDocumentation();
         return builder;
     }
 
@@ -84,6 +89,7 @@ public static class NotificationHubHosting
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
         app.MapHubMetrics();
+        app.MapApiDocumentation();
         return app;
     }
 }

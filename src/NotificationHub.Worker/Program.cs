@@ -20,6 +20,7 @@ if (!services.AddRedisEventBusBackend(builder.Configuration) || !services.AddRed
 }
 
 services.AddEnrichmentJobs();
+services.AddHostedService<NotificationHub.Worker.HeartbeatService>(); // Worker:HeartbeatFile, for container health checks
 services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
 using var host = builder.Build();

@@ -15,4 +15,14 @@ public sealed class ShutdownOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a node keeps serving after SIGTERM (or SIGINT/SIGQUIT) before it starts the drain above. Meanwhile
+    /// <c>/health/ready</c> answers 503 and everything else works as before, new connections included: an
+    /// orchestrator's endpoint removal (Kubernetes: EndpointSlices, kube-proxy, the ingress controller) takes a few
+    /// seconds to reach every load balancer, and connections they still send here must not be refused.
+    /// A second signal skips what is left of it. <c>0</c> drains at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -52,6 +52,7 @@ public sealed class HubProcess : IAsyncDisposable
             ["Auth:SigningKey"] = HubServer.SigningKey,
             ["Auth:ClockSkew"] = "00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Shutdown:DrainDelay"] = "00:00:00", // tests of the delay itself set it
         };
         foreach (var (key, value) in settings)
         {

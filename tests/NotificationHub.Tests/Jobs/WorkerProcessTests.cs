@@ -99,6 +99,30 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_worker_with_a_heartbeat_file_touches_it_while_it_runs()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"nh-heartbeat-{Guid.NewGuid():N}");
+        var settings = WorkerSettings();
+        settings["Worker:HeartbeatFile"] = file;
+        try
+        {
+            await using var worker = await WorkerProcess.StartAsync(settings);
+            var deadline = DateTime.UtcNow + TestTimeouts.Default;
+            while (!File.Exists(file))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The worker wrote no heartbeat file.");
+                await Task.Delay(50);
+            }
+
+            Assert.True(DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_worker_stopped_with_sigterm_gives_its_job_back_and_another_resumes_it_at_once()
     {
         var hubSettings = Shared();
