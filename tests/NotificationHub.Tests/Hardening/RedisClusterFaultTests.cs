@@ -128,7 +128,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
             }
         }, "a publish on the failed-over shard is heard", TwoHubRun.LiveAgainWithin);
         await PublishEverywhereAsync(4);
-        var diag = string.Join("\n", events) + "\n" + string.Join("\n", logs.Entries.Skip(logsAtStart).Select(e => $"{e.Level} {e.Category} {e.Message} {e.Exception?.Message}")) + "\n" + string.Join("\n", subscriptions.Select(s => $"{s.BomId} on {s.Master.EndPoint}: {s.Sink.Interruptions}/{s.Sink.Restores} now {redis.GetSubscriber().SubscribedEndpoint(backend.Names.Channel(s.BomId, sharded: true))}"));
+        var topology = string.Join("\n", (await cluster.TopologyAsync()).Select(n => $"{n.Port} {(n.IsMaster ? "master" : "replica")}{(n.IsFailed ? " failed" : "")} {string.Join(",", n.Slots.Select(r => $"{r.From}-{r.To}"))}"));
+        var diag = topology + "\n" + string.Join("\n", events) + "\n" + string.Join("\n", logs.Entries.Skip(logsAtStart).Select(e => $"{e.Level} {e.Category} {e.Message} {e.Exception?.Message}")) + "\n" + string.Join("\n", subscriptions.Select(s => $"{s.BomId} on {s.Master.EndPoint}: {s.Sink.Interruptions}/{s.Sink.Restores} now {redis.GetSubscriber().SubscribedEndpoint(backend.Names.Channel(s.BomId, sharded: true))}"));
         output.WriteLine(diag);
         Assert.True(subscriptions.Where(s => s.BomId != lostBom).All(s => s.Sink.Interruptions == 0), diag);
     }
