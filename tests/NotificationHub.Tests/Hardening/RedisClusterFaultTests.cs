@@ -143,7 +143,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 
         // Readiness is polled on both hubs for as long as the replica is gone (to the end of the run).
         using var stopPolling = new CancellationTokenSource();
-        var readiness = Task.WhenAll(run.Hubs.Select(hub => PollReadinessAsync(hub, stopPolling.Token)));
+        var readiness = Task.WhenAll(run.Hubs.Select(hub => TwoHubRun.PollReadinessAsync(hub, stopPolling.Token)));
         await replica.KillAsync();
 
         // The BOM's shard lost its replica: its publishes go on (no replica to WAIT for) and are heard at once.
@@ -195,18 +195,5 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
         return [.. (await redis.GetDatabase().StreamRangeAsync(new RedisBusNames(new RedisBusOptions()).LogKey(bomId)).Bounded())
             .Select(e => e.Id.ToString())];
-    }
-
-    private static async Task<List<HttpStatusCode>> PollReadinessAsync(HubProcess hub, CancellationToken stop)
-    {
-        var answers = new List<HttpStatusCode>();
-        while (!stop.IsCancellationRequested)
-        {
-            using var ready = await hub.Client.GetAsync("health/ready", CancellationToken.None).Bounded();
-            answers.Add(ready.StatusCode);
-            await Task.Delay(100, CancellationToken.None);
-        }
-
-        return answers;
     }
 }

@@ -9,8 +9,9 @@ using Xunit.Abstractions;
 namespace NotificationHub.Tests.Hardening;
 
 /// <summary>
-/// The hub on Redis Sentinel (<c>serviceName=</c>): a 202 only for an event a replica has, and a master killed for good
-/// under two hub processes (<see cref="TwoHubRun"/>), with publishers retrying 503s with their idempotency keys.
+/// The hub on Redis Sentinel (<c>serviceName=</c>): a 202 only for an event a replica has, and a master or a replica
+/// killed for good under two hub processes (<see cref="TwoHubRun"/>), with publishers retrying 503s with their
+/// idempotency keys.
 /// </summary>
 public sealed class RedisSentinelTests(ITestOutputHelper output)
 {
@@ -71,6 +72,40 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
                 .Select(e => e.Id.ToString())];
         });
         Assert.True(liveAfter < TwoHubRun.LiveAgainWithin, $"Live delivery took {liveAfter} after the promotion to resume.");
+    }
+
+    [Fact]
+    public async Task A_replica_killed_for_good_two_hubs_stay_ready_and_every_client_gets_every_accepted_event_once_in_order()
+    {
+        await using var sentinel = await RedisSentinelSetup.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Redis:ConnectionString"] = sentinel.ConnectionString + ",asyncTimeout=2000,connectTimeout=1000",
+            ["Bus:LogCheckInterval"] = "1.00:00:00",
+        };
+        await using var run = await TwoHubRun.StartAsync(settings, $"bom-sentinel-{Guid.NewGuid():N}", output);
+
+        // Readiness is polled on both hubs for as long as the replica is gone (to the end of the run).
+        using var stopPolling = new CancellationTokenSource();
+        var readiness = Task.WhenAll(run.Hubs.Select(hub => TwoHubRun.PollReadinessAsync(hub, stopPolling.Token)));
+        sentinel.Replica.Kill();
+        await sentinel.Replica.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+
+        // The replica carried no subscription: delivery never stops (the master's publishes stop waiting for it).
+        var liveAfter = await run.LiveAgainAsync();
+        await run.FinishAsync(async () =>
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{sentinel.MasterPort}").Bounded();
+            return [.. (await redis.GetDatabase().StreamRangeAsync(new RedisBusNames(new RedisBusOptions()).LogKey(run.BomId)).Bounded())
+                .Select(e => e.Id.ToString())];
+        });
+        await stopPolling.CancelAsync();
+        var answers = await readiness.WaitAsync(TestTimeouts.Default);
+
+        output.WriteLine($"readiness while the replica was gone: {string.Join(", ", answers.SelectMany(a => a).CountBy(s => s))}");
+        Assert.All(answers, a => Assert.NotEmpty(a));
+        Assert.All(answers.SelectMany(a => a), status => Assert.Equal(System.Net.HttpStatusCode.OK, status));
+        Assert.True(liveAfter < TimeSpan.FromSeconds(3), $"Live delivery took {liveAfter} to go on.");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)

@@ -159,6 +159,20 @@ public sealed class TwoHubRun : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks <paramref name="hub"/>'s <c>/health/ready</c> every 100 ms until <paramref name="stop"/>; every answer.</summary>
+    public static async Task<List<HttpStatusCode>> PollReadinessAsync(HubProcess hub, CancellationToken stop)
+    {
+        var answers = new List<HttpStatusCode>();
+        while (!stop.IsCancellationRequested)
+        {
+            using var ready = await hub.Client.GetAsync("health/ready", CancellationToken.None).Bounded();
+            answers.Add(ready.StatusCode);
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return answers;
+    }
+
     private static string Progress(int step) =>
         $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1000,"processed_items":{{{step}}},"enriched_items":{{{step}}},"percent_complete":{{{step / 10}}}}}""";
 
