@@ -162,7 +162,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         // An operator moves the BOM's slot to another master (resharding): the source unsubscribes the shard channel
         // (an unsolicited SUNSUBSCRIBE) and the client library subscribes it on the target by itself, raising no event.
         await MoveSlotAsync(cluster, await cluster.KeySlotAsync(bomId), source, target);
-        await WaitUntilAsync(() => redis.GetSubscriber().SubscribedEndpoint(channel)?.ToString() == target.EndPoint, "the channel follows its slot");
+        await WaitUntilAsync(() => redis.GetSubscriber().SubscribedEndpoint(channel)?.ToString() == target.EndPoint, "the channel follows its slot", TimeSpan.FromSeconds(30));
         Assert.Equal(0, sink.Interruptions);
 
         // The target dies: the subscription it carries now must be interrupted and recovered, not left to the log check.
@@ -195,7 +195,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         var keys = (await source.CliAsync("CLUSTER", "GETKEYSINSLOT", slotText, "100")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEmpty(keys);
         Assert.Equal("OK", (await source.CliAsync(["MIGRATE", "127.0.0.1", target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys])).Trim());
-        foreach (var master in await cluster.MastersAsync())
+        // The target first (as the spec orders it): a source that gave the slot up redirects to a target that owns it.
+        foreach (var master in (await cluster.MastersAsync()).OrderBy(m => m.Port == target.Port ? 0 : m.Port == source.Port ? 1 : 2))
         {
             Assert.Equal("OK", (await master.CliAsync("CLUSTER", "SETSLOT", slotText, "NODE", targetId)).Trim());
         }
