@@ -7,21 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"
 DIR="$(mktemp -d)"
-BASE=$((20000 + RANDOM % 20000))
-PORTS=()
-for i in 0 1 2 3 4 5; do PORTS+=($((BASE + i))); done
-cleanup() { for p in "${PORTS[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DIR"; }
+BASE=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+), where other sockets take ports
+cleanup() { cluster_stop; kill $(jobs -p) 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
-
-for p in "${PORTS[@]}"; do
-  mkdir -p "$DIR/$p"
-  redis-server --port "$p" --cluster-port $((p + 100)) --bind 127.0.0.1 --dir "$DIR/$p" --cluster-enabled yes \
-    --cluster-node-timeout 2000 --save "" --appendonly no --daemonize yes --logfile "$DIR/$p/log" >/dev/null
-done
-sleep 0.5
-redis-cli --cluster create $(printf '127.0.0.1:%s ' "${PORTS[@]}") --cluster-replicas 1 --cluster-yes >/dev/null
-until for p in "${PORTS[@]}"; do redis-cli -p "$p" cluster info | grep -q cluster_state:ok || exit 1; done; do sleep 0.2; done
-sleep 2 # replicas sync
+source bench/redis-cluster.sh
 
 # The script exactly as the backend sends it (ARGV[10] is the publish command; ARGV[8] = 0: no replica count, as with
 # Redis:ReplicaAckTimeout = 0, so the figures are the publish alone; no idempotency key).

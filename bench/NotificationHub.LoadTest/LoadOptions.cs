@@ -10,7 +10,8 @@ internal sealed class LoadOptions
         NotificationHub.LoadTest: one bounded load run against NotificationHub (--target ours) or Nchan (--target nchan).
           --label NAME              scenario name in the report
           --target ours|nchan       (ours)
-          --url URL                 server base URL, 127.0.0.1 only (http://127.0.0.1:27300)
+          --url URL[,URL...]        server base URL(s), 127.0.0.x only (http://127.0.0.1:27300); with several (nodes of
+                                    one deployment), connections and publishes go to them round-robin
           --server-dll PATH         start NotificationHub.Server.dll on --url (else it must be running)
           --server-redis HOST:PORT  Redis:ConnectionString of the started server (empty: in-memory bus)
           --server-env K=V          extra environment of the started server (repeatable)
@@ -41,7 +42,11 @@ internal sealed class LoadOptions
 
     public string Target { get; set; } = "ours";
 
-    public Uri Url { get; set; } = new("http://127.0.0.1:27300");
+    /// <summary>The servers' base URLs: subscribers and publishes are spread over them round-robin.</summary>
+    public List<Uri> Urls { get; } = [new("http://127.0.0.1:27300")];
+
+    /// <summary>The first server: the one <c>--server-dll</c> starts.</summary>
+    public Uri Url => Urls[0];
 
     public string? ServerDll { get; set; }
 
@@ -111,7 +116,7 @@ internal sealed class LoadOptions
             {
                 case "--label": o.Label = v; break;
                 case "--target": o.Target = v is "ours" or "nchan" ? v : throw new ArgumentException("--target is ours or nchan"); break;
-                case "--url": o.Url = new Uri(v); break;
+                case "--url": o.Urls.Clear(); o.Urls.AddRange(v.Split(',').Select(u => new Uri(u))); break;
                 case "--server-dll": o.ServerDll = v; break;
                 case "--server-redis": o.ServerRedis = v; break;
                 case "--server-env": o.ServerEnv.Add(v); break;
@@ -140,7 +145,7 @@ internal sealed class LoadOptions
             }
         }
 
-        if (!IPAddress.IsLoopback(IPAddress.Parse(o.Url.Host)) || o.Sources.Any(s => !IPAddress.IsLoopback(s)))
+        if (o.Urls.Any(u => !IPAddress.IsLoopback(IPAddress.Parse(u.Host))) || o.Sources.Any(s => !IPAddress.IsLoopback(s)))
         {
             throw new ArgumentException("the load tool only talks to 127.0.0.x");
         }
@@ -148,6 +153,11 @@ internal sealed class LoadOptions
         if (o.IsNchan && (o.SignalRJson > 0 || o.SignalRMessagePack > 0 || o.Publish != "http"))
         {
             throw new ArgumentException("nchan: SSE (EventSource) subscribers and HTTP publishing only");
+        }
+
+        if (o.ServerDll is not null && o.Urls.Count > 1)
+        {
+            throw new ArgumentException("--server-dll starts one server: start the others yourself and give their --server-pid");
         }
 
         if (o.HoldSeconds > 0)

@@ -141,10 +141,10 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         var sse = new List<SseSubscriber>();
         var signalR = new List<ISignalRSubscriber>();
         var readers = new List<Task>();
-        var endpoint = new IPEndPoint(IPAddress.Parse(options.Url.Host), options.Url.Port);
+        var endpoints = options.Urls.Select(u => new IPEndPoint(IPAddress.Parse(u.Host), u.Port)).ToArray();
         var token = JwtMinter.Mint(options.SigningKey, "bench-user", Publisher.Tenant, null, TimeSpan.FromHours(2));
         var invokers = options.Sources.Select(SignalRSubscriber.SourceBoundInvoker).ToArray();
-        var hubUrl = new Uri(options.Url, "/hubs/enrichment");
+        var hubUrls = options.Urls.Select(u => new Uri(u, "/hubs/enrichment")).ToArray();
         using var gate = new SemaphoreSlim(options.ConnectConcurrency);
         var pending = new List<Task>();
         var index = 0;
@@ -158,7 +158,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
                 var subscriber = new SseSubscriber(_stats, source);
                 sse.Add(subscriber);
                 var path = options.IsNchan ? "/sub/" + bom : $"/api/enrichment/stream/{bom}?token={token}";
-                readers.Add(subscriber.RunAsync(endpoint, path, subscriberCancel));
+                readers.Add(subscriber.RunAsync(endpoints[i % endpoints.Length], path, subscriberCancel));
                 pending.Add(subscriber.Ready.Task.ContinueWith(_ => gate.Release(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
             }
             else
@@ -166,8 +166,8 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
                 var messagePack = i >= options.Sse + options.SignalRJson;
                 var invoker = invokers.Length > 0 ? invokers[index % invokers.Length] : null;
                 ISignalRSubscriber subscriber = options.SignalRClient == "dotnet"
-                    ? new SignalRSubscriber(_stats, hubUrl, token, messagePack, invoker)
-                    : new RawSignalRSubscriber(_stats, hubUrl, token, messagePack, invoker, subscriberCancel);
+                    ? new SignalRSubscriber(_stats, hubUrls[i % hubUrls.Length], token, messagePack, invoker)
+                    : new RawSignalRSubscriber(_stats, hubUrls[i % hubUrls.Length], token, messagePack, invoker, subscriberCancel);
                 pending.Add(Task.Run(async () =>
                 {
                     try

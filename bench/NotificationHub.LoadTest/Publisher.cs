@@ -19,6 +19,7 @@ internal sealed class Publisher : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly ConnectionMultiplexer? _redis;
     private long _failures;
+    private long _published;
 
     private Publisher(LoadOptions options, ConnectionMultiplexer? redis)
     {
@@ -67,10 +68,22 @@ internal sealed class Publisher : IAsyncDisposable
         await Parallel.ForEachAsync(bomIds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancel }, async (bom, ct) =>
         {
             var body = $"{{\"event_type\":\"{EnrichmentEventNames.Started}\",\"tenant_id\":\"{Tenant}\",\"state\":{{\"total_items\":{_options.EventsPerBom}}}}}";
-            using var response = await _http.PostAsync(EventsPath(bom), Json(body), ct);
-            if (!response.IsSuccessStatusCode)
+            for (var attempt = 1; ; attempt++)
             {
-                throw new InvalidOperationException($"creating BOM {bom}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                using var response = await _http.PostAsync(EventsPath(bom), Json(body), ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    break;
+                }
+
+                // A 503 is what a publisher retries (a node whose Redis connections are still coming up, a replica
+                // slow to acknowledge); the run should not die of one.
+                if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
+                {
+                    throw new InvalidOperationException($"creating BOM {bom}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                }
+
+                await Task.Delay(500, ct);
             }
         });
     }
@@ -99,7 +112,7 @@ internal sealed class Publisher : IAsyncDisposable
             else
             {
                 var body = $"{{\"event_type\":\"{EnrichmentEventNames.Progress}\",\"tenant_id\":\"{Tenant}\",\"state\":{state},\"payload\":{marker}}}";
-                using var response = await _http.PostAsync(EventsPath(bomId), Json(body), cancel);
+                using var response = await _http.PostAsync(NextServer(EventsPath(bomId)), Json(body), cancel);
                 Check(response);
             }
         }
@@ -110,7 +123,7 @@ internal sealed class Publisher : IAsyncDisposable
         }
     }
 
-    /// <summary>The server's <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c> (ours), or null.</summary>
+    /// <summary>The servers' <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c>, summed (ours), or null.</summary>
     public async Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel)
     {
         if (_options.IsNchan)
@@ -118,24 +131,34 @@ internal sealed class Publisher : IAsyncDisposable
             return null;
         }
 
+        long sum = 0;
         try
         {
-            var text = await _http.GetStringAsync("/metrics", cancel);
-            foreach (var line in text.Split('\n'))
+            foreach (var url in _options.Urls)
             {
-                if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal))
+                var text = await _http.GetStringAsync(new Uri(url, "/metrics"), cancel);
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal));
+                if (line is null)
                 {
-                    return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                    return null;
                 }
+
+                sum += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             // Metrics are a bonus: a busy or stopping server must not fail the run.
+            return null;
         }
 
-        return null;
+        return sum;
     }
+
+    /// <summary><paramref name="path"/> on the next server, round-robin (one server: relative to the base address).</summary>
+    private Uri NextServer(string path) => _options.Urls.Count == 1
+        ? new Uri(path, UriKind.Relative)
+        : new Uri(_options.Urls[(int)(Interlocked.Increment(ref _published) % _options.Urls.Count)], path);
 
     private void Check(HttpResponseMessage response)
     {

@@ -75,13 +75,13 @@ internal sealed class RedisBusSubscription : IAsyncDisposable
 
     /// <summary>
     /// The subscription connection of <paramref name="failed"/> failed: interrupts this subscription if a channel of
-    /// it is (or may be: not known yet) carried there. True when it was interrupted now.
+    /// it is (or may be) carried there. True when it was interrupted now.
     /// </summary>
     public bool Interrupt(EndPoint failed)
     {
         lock (_state)
         {
-            if (_interrupted || _disposed || !Array.Exists(_endPoints, e => e is null || e.Equals(failed)))
+            if (_interrupted || _disposed || !MayBeOn(failed))
             {
                 return false;
             }
@@ -91,6 +91,34 @@ internal sealed class RedisBusSubscription : IAsyncDisposable
 
         _ = ResubscribeAsync();
         return true;
+    }
+
+    /// <summary>
+    /// Whether a channel may have been carried by <paramref name="failed"/>: the endpoint recorded when the server
+    /// confirmed it (not known yet, or that one), or the library does not hold it on another connected endpoint now.
+    /// </summary>
+    /// <remarks>
+    /// The recorded endpoint alone is not enough: when a slot migrates, Redis unsubscribes its shard channels on the
+    /// old master (an unsolicited <c>SUNSUBSCRIBE</c>) and StackExchange.Redis subscribes them on the new one by
+    /// itself, raising no event, so the record goes stale, and the new master's death would leave the channel
+    /// unsubscribed until the log check noticed (up to <c>Bus:LogCheckInterval</c>). The library's own view alone is
+    /// not enough either: the failure event is raised on a worker thread, and by then the library has usually cleared
+    /// its record for the failed connection. The reverse staleness (the old master dies after the move) costs one
+    /// needless recovery, never a missed event.
+    /// </remarks>
+    private bool MayBeOn(EndPoint failed)
+    {
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            if (_endPoints[i] is not { } recorded || recorded.Equals(failed)
+                || _subscriber.SubscribedEndpoint(_channels[i]) is not { } now || now.Equals(failed)
+                || !_subscriber.IsConnected(_channels[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Interrupts the subscription when a channel is not subscribed on a connected endpoint now.</summary>

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -23,14 +23,6 @@ namespace NotificationHub.Tests.Hardening;
 /// </summary>
 public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan LiveAgainWithin = TimeSpan.FromSeconds(10);
-
-    private static string Progress(int step) =>
-        $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":1000,"processed_items":{{{step}}},"enriched_items":{{{step}}},"percent_complete":{{{step / 10}}}}}""";
-
-    private const string Started = """{"event_type":"enrichment.started","tenant_id":"acme","state":{"total_items":1000}}""";
-    private const string Completed = """{"event_type":"enrichment.completed","tenant_id":"acme","state":{"total_items":1000,"processed_items":1000,"enriched_items":1000,"percent_complete":100}}""";
-
     private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = Stopwatch.StartNew();
@@ -60,10 +52,21 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
     public async Task Losing_a_replica_interrupts_nothing_and_losing_a_master_interrupts_only_its_subscriptions_until_resubscribed_on_the_promoted_replica()
     {
         await using var cluster = await RedisCluster.StartAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
+        var logs = new CapturingLoggerProvider();
+        var clock = Stopwatch.StartNew();
+        var config = ConfigurationOptions.Parse(cluster.ConnectionString);
+        config.LoggerFactory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(config).Bounded();
+        var logsAtStart = logs.Entries.Count;
+        var events = new ConcurrentQueue<string>();
+        redis.ConnectionFailed += (_, e) => events.Enqueue($"{clock.ElapsedMilliseconds} failed {e.EndPoint} {e.ConnectionType} {e.FailureType} {e.Exception?.Message}");
+        redis.ConnectionRestored += (_, e) => events.Enqueue($"{clock.ElapsedMilliseconds} restored {e.EndPoint} {e.ConnectionType}");
+        redis.ConfigurationChanged += (_, e) => events.Enqueue($"{clock.ElapsedMilliseconds} config changed {e.EndPoint}");
+        redis.InternalError += (_, e) => events.Enqueue($"{clock.ElapsedMilliseconds} internal error {e.EndPoint} {e.Origin} {e.Exception?.Message}");
+        redis.ServerMaintenanceEvent += (_, e) => events.Enqueue($"{clock.ElapsedMilliseconds} maintenance {e}");
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var busOptions = Options.Create(new EventBusOptions());
-        var backend = new RedisEventBusBackend(redis, Options.Create(new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromSeconds(5) }), busOptions, NullLogger<RedisEventBusBackend>.Instance);
+        var backend = new RedisEventBusBackend(redis, Options.Create(new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromSeconds(5) }), busOptions, config.LoggerFactory.CreateLogger<RedisEventBusBackend>());
         var bus = new EnrichmentEventBus(backend, busOptions, NullLogger<EnrichmentEventBus>.Instance,
             new BusMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
 
@@ -105,7 +108,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         var (lostBom, lostMaster, lostSink, lostMessages) = subscriptions[1];
         var promoted = await cluster.ReplicaOfAsync(lostMaster);
         await lostMaster.KillAsync();
-        await WaitUntilAsync(() => lostSink.Restores == 1, "the lost master's subscription is restored", LiveAgainWithin);
+        await WaitUntilAsync(() => lostSink.Restores == 1, "the lost master's subscription is restored", TwoHubRun.LiveAgainWithin);
         Assert.Equal(1, lostSink.Interruptions);
         Assert.All(subscriptions.Where(s => s.BomId != lostBom), s => Assert.Equal(0, s.Sink.Interruptions));
         Assert.Equal(promoted.EndPoint, redis.GetSubscriber().SubscribedEndpoint(backend.Names.Channel(lostBom, sharded: true))?.ToString());
@@ -122,180 +125,148 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
             {
                 return false;
             }
-        }, "a publish on the failed-over shard is heard", LiveAgainWithin);
+        }, "a publish on the failed-over shard is heard", TwoHubRun.LiveAgainWithin);
+
+        // Later on, the other shards' subscriptions must still never have been interrupted. This check once failed in
+        // a loaded run (commit d30a70b) and did not fail again in 30 runs under load (load average 10-28). A
+        // subscription is interrupted only when the subscription connection of an endpoint that may carry it fails
+        // (RedisBusSubscription.MayBeOn). Not excluded: the library failing a healthy connection of a starved process,
+        // or a false failover of another master on a host too starved to answer within cluster-node-timeout (1 s
+        // here). The message carries the topology and the connection events to tell which.
+        await PublishEverywhereAsync(4);
+        var topology = (await cluster.TopologyAsync()).Select(n =>
+            $"{n.Port} {(n.IsMaster ? "master" : "replica")}{(n.IsFailed ? " failed" : "")} {string.Join(",", n.Slots.Select(r => $"{r.From}-{r.To}"))}");
+        var libraryLog = logs.Entries.Skip(logsAtStart).Where(e => e.Level >= LogLevel.Information)
+            .Select(e => $"{e.Level} {e.Category} {e.Message} {e.Exception?.Message}");
+        var state = subscriptions.Select(s =>
+            $"{s.BomId} on {s.Master.EndPoint}: {s.Sink.Interruptions} interrupted, {s.Sink.Restores} restored, now on {redis.GetSubscriber().SubscribedEndpoint(backend.Names.Channel(s.BomId, sharded: true))}");
+        var diag = string.Join("\n", [.. topology, .. events, .. libraryLog, .. state]);
+        output.WriteLine(diag);
+        Assert.True(subscriptions.Where(s => s.BomId != lostBom).All(s => s.Sink.Interruptions == 0), diag);
+    }
+
+    [Fact]
+    public async Task A_shard_channel_that_moved_with_its_slot_is_interrupted_and_recovered_when_its_new_master_dies()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var busOptions = Options.Create(new EventBusOptions());
+        var backend = new RedisEventBusBackend(redis, Options.Create(new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromSeconds(5) }), busOptions, NullLogger<RedisEventBusBackend>.Instance);
+        var bus = new EnrichmentEventBus(backend, busOptions, NullLogger<EnrichmentEventBus>.Instance,
+            new BusMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
+        var masters = await cluster.MastersAsync();
+        var (source, target) = (masters[0], masters[1]);
+        var bomId = await BomOnAsync(cluster, source);
+        await BusTest.PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        var messages = new ConcurrentQueue<string>();
+        var sink = new RecordingSink(m => messages.Enqueue(Encoding.UTF8.GetString(m.Span)));
+        _ = await backend.SubscribeAsync(bomId, sink, default).AsTask().Bounded();
+        var channel = backend.Names.Channel(bomId, sharded: true);
+
+        // An operator moves the BOM's slot to another master (resharding): the source unsubscribes the shard channel
+        // (an unsolicited SUNSUBSCRIBE) and the client library subscribes it on the target by itself, raising no event.
+        await MoveSlotAsync(cluster, await cluster.KeySlotAsync(bomId), source, target);
+        await WaitUntilAsync(() => redis.GetSubscriber().SubscribedEndpoint(channel)?.ToString() == target.EndPoint, "the channel follows its slot", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, sink.Interruptions);
+
+        // The target dies: the subscription it carries now must be interrupted and recovered, not left to the log check.
+        await target.KillAsync();
+        await WaitUntilAsync(() => sink.Restores == 1, "the moved subscription is restored on the promoted replica", TimeSpan.FromSeconds(30));
+        Assert.Equal(1, sink.Interruptions);
+        await WaitUntilAsync(() =>
+        {
+            try
+            {
+                var published = BusTest.PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1).GetAwaiter().GetResult();
+                return SpinWait.SpinUntil(() => messages.Any(m => m.Contains(published.EventId, StringComparison.Ordinal)), 2000);
+            }
+            catch (Exception ex) when (ex is BusUnavailableException or RedisException)
+            {
+                return false;
+            }
+        }, "a publish on the failed-over shard is heard", TwoHubRun.LiveAgainWithin);
+    }
+
+    /// <summary>Moves one slot and its keys from <paramref name="source"/> to <paramref name="target"/> (the resharding steps of the Redis Cluster spec).</summary>
+    private static async Task MoveSlotAsync(RedisCluster cluster, int slot, RedisClusterNode source, RedisClusterNode target)
+    {
+        var topology = await cluster.TopologyAsync();
+        var sourceId = topology.Single(n => n.Port == source.Port).Id;
+        var targetId = topology.Single(n => n.Port == target.Port).Id;
+        var slotText = slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("OK", (await target.CliAsync("CLUSTER", "SETSLOT", slotText, "IMPORTING", sourceId)).Trim());
+        Assert.Equal("OK", (await source.CliAsync("CLUSTER", "SETSLOT", slotText, "MIGRATING", targetId)).Trim());
+        var keys = (await source.CliAsync("CLUSTER", "GETKEYSINSLOT", slotText, "100")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(keys);
+        Assert.Equal("OK", (await source.CliAsync(["MIGRATE", "127.0.0.1", target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys])).Trim());
+        // The target first (as the spec orders it): a source that gave the slot up redirects to a target that owns it.
+        foreach (var master in (await cluster.MastersAsync()).OrderBy(m => m.Port == target.Port ? 0 : m.Port == source.Port ? 1 : 2))
+        {
+            Assert.Equal("OK", (await master.CliAsync("CLUSTER", "SETSLOT", slotText, "NODE", targetId)).Trim());
+        }
     }
 
     [Fact]
     public async Task A_replica_killed_for_good_two_hubs_stay_ready_and_every_client_gets_every_accepted_event_once_in_order()
     {
-        var outcome = await RunTwoHubsAsync(async (cluster, master, hubs) =>
-        {
-            var replica = await cluster.ReplicaOfAsync(master);
-            await replica.KillAsync();
-            await AssertReadyAsync(hubs);
-            await WaitUntilAsync(() => cluster.TopologyAsync().Result.Any(n => n.Port == replica.Port && n.IsFailed), "the cluster marks the replica failed");
-            await AssertReadyAsync(hubs);
-        });
+        await using var cluster = await RedisCluster.StartAsync();
+        await using var run = await TwoHubRun.StartAsync(HubSettings(cluster), $"bom-cluster-{Guid.NewGuid():N}", output);
+        var replica = await cluster.ReplicaOfAsync(await cluster.MasterOfAsync(await cluster.KeySlotAsync(run.BomId)));
 
-        output.WriteLine($"live after {outcome.LiveAgainAfter}; statuses: {string.Join(", ", outcome.Statuses.CountBy(s => s))}");
-        Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
-        Assert.True(outcome.LiveAgainAfter < TimeSpan.FromSeconds(3), $"Live delivery took {outcome.LiveAgainAfter} to go on.");
+        // Readiness is polled on both hubs for as long as the replica is gone (to the end of the run).
+        using var stopPolling = new CancellationTokenSource();
+        var readiness = Task.WhenAll(run.Hubs.Select(hub => TwoHubRun.PollReadinessAsync(hub, stopPolling.Token)));
+        await replica.KillAsync();
+
+        // The BOM's shard lost its replica: its publishes go on (no replica to WAIT for) and are heard at once.
+        var liveAfter = await run.LiveAgainAsync();
+        await WaitUntilAsync(() => cluster.TopologyAsync().Result.Any(n => n.Port == replica.Port && n.IsFailed), "the cluster marks the replica failed");
+        await run.FinishAsync(() => ReadLogAsync(cluster, run.BomId));
+        await stopPolling.CancelAsync();
+        var answers = await readiness.WaitAsync(TestTimeouts.Default);
+
+        output.WriteLine($"readiness while the replica was gone: {string.Join(", ", answers.SelectMany(a => a).CountBy(s => s))}");
+        Assert.All(answers, a => Assert.NotEmpty(a));
+        Assert.All(answers.SelectMany(a => a), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(liveAfter < TimeSpan.FromSeconds(3), $"Live delivery took {liveAfter} to go on.");
     }
 
     [Fact]
     public async Task The_master_of_the_boms_slot_killed_for_good_live_delivery_resumes_on_the_promoted_replica_and_every_client_gets_every_accepted_event_once_in_order()
     {
-        var outcome = await RunTwoHubsAsync((_, master, _) => master.KillAsync());
-
-        output.WriteLine($"live after {outcome.LiveAgainAfter}; statuses: {string.Join(", ", outcome.Statuses.CountBy(s => s))}");
-
-        // CLUSTERDOWN/TRYAGAIN during the election are transient: 503 with Retry-After, never 500.
-        Assert.All(outcome.Statuses, status => Assert.Contains(status, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
-        Assert.True(outcome.LiveAgainAfter < LiveAgainWithin, $"Live delivery took {outcome.LiveAgainAfter} to resume.");
-    }
-
-    private sealed record Outcome(IReadOnlyCollection<HttpStatusCode> Statuses, TimeSpan LiveAgainAfter);
-
-    private static async Task AssertReadyAsync(IEnumerable<HubProcess> hubs)
-    {
-        foreach (var hub in hubs)
-        {
-            using var ready = await hub.Client.GetAsync("health/ready").Bounded();
-            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        }
-    }
-
-    /// <summary>One publish through a hub's API: the event id on 202, else null (the status is recorded either way).</summary>
-    private static async Task<string?> TryPublishAsync(HubProcess hub, string bomId, string json, ConcurrentQueue<HttpStatusCode> statuses)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bomId}/events")
-        {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new("Bearer", hub.PublisherToken());
-        using var response = await hub.Client.SendAsync(request).Bounded();
-        statuses.Enqueue(response.StatusCode);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            return null;
-        }
-
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("event_id").GetString();
-    }
-
-    /// <summary>
-    /// Two hub processes on a cluster of the test's own, an SSE and a SignalR client on each, and a publisher that
-    /// alternates between the hubs and retries every refusal. Mid-run <paramref name="fault"/> breaks the cluster
-    /// (given the master of the BOM's slot); the run then goes on until live delivery is back (timed from the end of
-    /// <paramref name="fault"/>, which for a kill is the kill itself), and ends with the
-    /// terminal event. Asserts what holds for every fault: both hubs alive and ready at the end, every client got
-    /// exactly the BOM's log (every accepted event) once, in order, over the connection it opened first.
-    /// </summary>
-    private async Task<Outcome> RunTwoHubsAsync(Func<RedisCluster, RedisClusterNode, IReadOnlyList<HubProcess>, Task> fault)
-    {
-        var started = Stopwatch.StartNew();
         await using var cluster = await RedisCluster.StartAsync();
-        output.WriteLine($"cluster up after {started.Elapsed}");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = cluster.ConnectionString,
-            ["Sse:KeepAliveInterval"] = "00:00:01",
-            // The jobs on a cluster are another change's; this is about the bus.
-            ["Worker:Enabled"] = "false",
-            // So that what brings delivery back is the resubscription, not the backstop.
-            ["Bus:LogCheckInterval"] = "1.00:00:00",
-        };
-        var hubs = await Task.WhenAll(HubProcess.StartAsync(settings), HubProcess.StartAsync(settings)).WaitAsync(TimeSpan.FromSeconds(60));
-        output.WriteLine($"hubs up after {started.Elapsed}");
-        try
-        {
-            var bomId = $"bom-cluster-{Guid.NewGuid():N}";
-            var master = await cluster.MasterOfAsync(await cluster.KeySlotAsync(bomId));
-            var statuses = new ConcurrentQueue<HttpStatusCode>();
-            var acked = new ConcurrentQueue<string>();
+        await using var run = await TwoHubRun.StartAsync(HubSettings(cluster), $"bom-cluster-{Guid.NewGuid():N}", output);
+        var slot = await cluster.KeySlotAsync(run.BomId);
+        var master = await cluster.MasterOfAsync(slot);
+        var replica = await cluster.ReplicaOfAsync(master);
 
-            async Task<string> PublishUntilAcceptedAsync(string json, int attempt = 0)
-            {
-                while (true)
-                {
-                    if (await TryPublishAsync(hubs[attempt++ % 2], bomId, json, statuses) is { } id)
-                    {
-                        acked.Enqueue(id);
-                        return id;
-                    }
+        var sinceKill = Stopwatch.StartNew();
+        await master.KillAsync();
+        await WaitUntilAsync(() => cluster.TopologyAsync().Result.Any(n => n.Port == replica.Port && n.IsMaster && n.Slots.Any(s => s.From <= slot && slot <= s.To)),
+            "the cluster promoted the replica", TimeSpan.FromSeconds(30));
+        output.WriteLine($"replica promoted {sinceKill.ElapsedMilliseconds} ms after the kill");
+        var liveAfter = await run.LiveAgainAsync();
+        output.WriteLine($"live again {sinceKill.ElapsedMilliseconds} ms after the kill");
 
-                    await Task.Delay(50);
-                }
-            }
+        // CLUSTERDOWN/TRYAGAIN during the election are transient: 503 with Retry-After, never 500 (FinishAsync).
+        await run.FinishAsync(() => ReadLogAsync(cluster, run.BomId));
+        Assert.True(liveAfter < TwoHubRun.LiveAgainWithin, $"Live delivery took {liveAfter} after the promotion to resume.");
+    }
 
-            var first = await PublishUntilAcceptedAsync(Started);
-            var token = hubs[0].Token("acme");
-            var watchers = new (Func<string?> LastId, Func<List<string>> Ids, Func<int> Connections, Task Run)[4];
-            var sseA = new FailoverSseWatcher([hubs[0], hubs[1]], bomId, token);
-            var sseB = new FailoverSseWatcher([hubs[1], hubs[0]], bomId, token);
-            var hubA = new FailoverHubWatcher([hubs[0], hubs[1]], bomId, token);
-            var hubB = new FailoverHubWatcher([hubs[1], hubs[0]], bomId, token);
-            watchers[0] = (() => sseA.LastId, () => sseA.Ids, () => sseA.Connections, Task.Run(sseA.RunAsync));
-            watchers[1] = (() => sseB.LastId, () => sseB.Ids, () => sseB.Connections, Task.Run(sseB.RunAsync));
-            watchers[2] = (() => hubA.LastId, () => hubA.Ids, () => hubA.Connections, Task.Run(hubA.RunAsync));
-            watchers[3] = (() => hubB.LastId, () => hubB.Ids, () => hubB.Connections, Task.Run(hubB.RunAsync));
-            bool AllHave(string id) => watchers.All(w => w.LastId() is { } last && EventLogId.TryParse(last, out var l)
-                && EventLogId.TryParse(id, out var i) && l >= i);
-            await WaitUntilAsync(() => AllHave(first), "every client has the snapshot");
+    private static Dictionary<string, string?> HubSettings(RedisCluster cluster) => new()
+    {
+        ["Redis:ConnectionString"] = cluster.ConnectionString,
+        // The jobs on a cluster have their own tests; this is about the bus.
+        ["Worker:Enabled"] = "false",
+        // So that what brings delivery back is the resubscription, not the backstop.
+        ["Bus:LogCheckInterval"] = "1.00:00:00",
+    };
 
-            using var stop = new CancellationTokenSource();
-            var step = 0;
-            var publishing = Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    await PublishUntilAcceptedAsync(Progress(++step), step);
-                    await Task.Delay(20);
-                }
-            });
-
-            await WaitUntilAsync(() => acked.Count > 10 && AllHave(acked.Last()), "every client is live");
-
-            await fault(cluster, master, hubs);
-            var sinceFault = Stopwatch.StartNew();
-            var ackedBefore = acked.Count;
-            await WaitUntilAsync(() => acked.Count > ackedBefore, "a publish is accepted after the fault", LiveAgainWithin);
-            var afterFault = acked.ElementAt(ackedBefore);
-            await WaitUntilAsync(() => AllHave(afterFault), "every client gets an event accepted after the fault", LiveAgainWithin + TimeSpan.FromSeconds(5));
-            var liveAgainAfter = sinceFault.Elapsed;
-
-            var ackedNow = acked.Count;
-            await WaitUntilAsync(() => acked.Count > ackedNow + 10, "publishing goes on");
-            await stop.CancelAsync();
-            await publishing.WaitAsync(TestTimeouts.Default);
-            await PublishUntilAcceptedAsync(Completed);
-            await Task.WhenAll(watchers.Select(w => w.Run)).WaitAsync(TimeSpan.FromSeconds(30));
-
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
-            var log = (await redis.GetDatabase().StreamRangeAsync(new RedisBusNames(new RedisBusOptions()).LogKey(bomId)).Bounded())
-                .Select(e => e.Id.ToString()).ToArray();
-            Assert.Subset(log.ToHashSet(), acked.ToHashSet());
-            foreach (var watcher in watchers)
-            {
-                Assert.Equal(log, watcher.Ids());
-                Assert.Equal(1, watcher.Connections());
-            }
-
-            foreach (var hub in hubs)
-            {
-                using var live = await hub.Client.GetAsync("health/live").Bounded();
-                Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-            }
-
-            await AssertReadyAsync(hubs);
-            return new Outcome(statuses, liveAgainAfter);
-        }
-        finally
-        {
-            foreach (var hub in hubs)
-            {
-                await hub.DisposeAsync();
-            }
-        }
+    private static async Task<IReadOnlyList<string>> ReadLogAsync(RedisCluster cluster, string bomId)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString).Bounded();
+        return [.. (await redis.GetDatabase().StreamRangeAsync(new RedisBusNames(new RedisBusOptions()).LogKey(bomId)).Bounded())
+            .Select(e => e.Id.ToString())];
     }
 }

@@ -54,7 +54,7 @@ public sealed class FailoverHubWatcher(IReadOnlyList<HubProcess> nodes, string b
             }
 
             Connections++;
-            while (await events.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Default) is { } next)
+            while (await events.Reader.ReadAsync().AsTask().WaitAsync(FailoverSseWatcher.EventGap) is { } next)
             {
                 if (next.Event == "stream_end")
                 {

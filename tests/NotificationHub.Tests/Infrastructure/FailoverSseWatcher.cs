@@ -9,6 +9,12 @@ namespace NotificationHub.Tests.Infrastructure;
 /// </summary>
 public sealed class FailoverSseWatcher(IReadOnlyList<HubProcess> nodes, string bomId, string token)
 {
+    /// <summary>
+    /// The longest wait for a client's next event: a Redis stall (8 s in the fault tests) plus the recovery holds the
+    /// events that long, and nothing is lost by waiting.
+    /// </summary>
+    internal static readonly TimeSpan EventGap = TimeSpan.FromSeconds(30);
+
     private volatile string? _lastId;
 
     /// <summary>Bus event ids received, in order, across all connections.</summary>
@@ -49,7 +55,7 @@ public sealed class FailoverSseWatcher(IReadOnlyList<HubProcess> nodes, string b
                 Connections++;
                 try
                 {
-                    while (await sse.ReadEventAsync() is { } next)
+                    while (await sse.ReadEventAsync(EventGap) is { } next)
                     {
                         if (next.Event == "stream_end")
                         {
