@@ -83,6 +83,15 @@ for rep in $(seq "$reps"); do
         nchan redis "idle/nchan-redis" "${args[@]}"
         nchan memory "idle/nchan-memory" "${args[@]}"
         ;;
+      publish) # the cost of a publish: the throughput scenario's subscribers, HTTP publishing at 64 concurrent
+        # publishes (64 connections) and over 4 publisher connections (--in-flight 4: HTTP/1.1, one request in flight
+        # per connection), ours (Redis bus) and Nchan (Redis storage) back to back
+        args=(--sse 1000 --boms 100 --events 300 --warmup 30 --rate 0)
+        ours redis "throughput/ours-redis" "${args[@]}" --in-flight 64
+        nchan redis "throughput/nchan-redis" "${args[@]}" --in-flight 64
+        ours redis "throughput/ours-redis-4conn" "${args[@]}" --in-flight 4
+        nchan redis "throughput/nchan-redis-4conn" "${args[@]}" --in-flight 4
+        ;;
       warm) # throughput with a long warm-up (150 events per BOM first), so that our server's JIT has finished tiering
         args=(--sse 1000 --boms 100 --events 300 --warmup 150 --rate 0 --in-flight 64)
         ours redis "throughput-warm/ours-redis" "${args[@]}"
