@@ -23,6 +23,7 @@ bin_dir="$(mktemp -d /tmp/bench-bin.XXXXXX)"
 # The server under test is published as production deploys it (src/NotificationHub.Server/Dockerfile): ReadyToRun,
 # so that a server seconds old runs precompiled code instead of spending its first seconds in the JIT.
 # SERVER_DIR=<dir> measures an existing build instead (e.g. src/NotificationHub.Server/bin/Release/net10.0, plain JIT).
+# SERVER_ENV="K=V K2=V2" adds environment variables to our server (A/B of runtime settings).
 if [ -n "${SERVER_DIR:-}" ]; then
   cp -r "$SERVER_DIR" "$bin_dir/server"
 else
@@ -46,11 +47,13 @@ ours() {
   local bus="$1" label="$2"; shift 2
   local redis_arg=(--server-redis "127.0.0.1:$redis_port")
   [ "$bus" = "memory" ] && redis_arg=()
+  local env_arg=()
+  for kv in ${SERVER_ENV:-}; do env_arg+=(--server-env "$kv"); done
   redis-cli -p "$redis_port" flushall >/dev/null
   # The environment the Dockerfile sets (GC budget; the shared array pool SignalR's connection pipes rent from).
   dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" \
     --server-env DOTNET_GCgen0size=0x400000 --server-env DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
-    "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
+    "${env_arg[@]}" "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
 }
 # nchan STORAGE LABEL ARGS...: nginx+nchan started and stopped by bench/nchan/run.sh.
 nchan() {
