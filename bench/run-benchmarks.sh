@@ -5,7 +5,8 @@
 #   REPS=1 SCENARIOS="throughput idle" bench/run-benchmarks.sh
 #   SCENARIOS=hold bench/run-benchmarks.sh       # the 2-minute 15k-connection hold (run once)
 #   SCENARIOS=warm bench/run-benchmarks.sh       # throughput after a long warm-up (JIT tiering done)
-#   SCENARIOS=publish bench/run-benchmarks.sh    # HTTP publishing at 64 concurrent publishes, over 4 connections, batched
+#   SCENARIOS=publish bench/run-benchmarks.sh    # HTTP publishing at 64 concurrent publishes and over 4 connections
+#   SCENARIOS=publish-batch bench/run-benchmarks.sh  # the batch endpoint over 4 connections
 # Then: /usr/bin/python3 bench/report.py $OUT    (table + bench/latency-vs-rate.png)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -95,8 +96,12 @@ for rep in $(seq "$reps"); do
         nchan redis "throughput/nchan-redis" "${args[@]}" --in-flight 64
         ours redis "throughput/ours-redis-4conn" "${args[@]}" --in-flight 4
         nchan redis "throughput/nchan-redis-4conn" "${args[@]}" --in-flight 4
-        # the batch endpoint over the same 4 connections: 10 events (one per BOM) per request (Nchan has no batch)
-        ours redis "throughput/ours-redis-batch-4conn" "${args[@]}" --in-flight 4 --publish batch --batch-size 10
+        ;;
+      publish-batch) # the batch endpoint over 4 connections: 10 events (one per BOM) per request; Nchan has none, so
+        # its peer is Nchan's single publishes over 4 connections, back to back
+        args=(--sse 1000 --boms 100 --events 300 --warmup 30 --rate 0 --in-flight 4)
+        ours redis "throughput/ours-redis-batch-4conn" "${args[@]}" --publish batch --batch-size 10
+        nchan redis "throughput/nchan-redis-4conn-peer" "${args[@]}"
         ;;
       warm) # throughput with a long warm-up (150 events per BOM first), so that our server's JIT has finished tiering
         args=(--sse 1000 --boms 100 --events 300 --warmup 150 --rate 0 --in-flight 64)
