@@ -57,7 +57,7 @@ public static class PublishEndpoints
         PublishEventRequest? request;
         try
         {
-            request = await JsonBody.ReadAsync(http.Request, EnrichmentJsonContext.Default.PublishEventRequest, http.RequestAborted);
+            request = await JsonSerializer.DeserializeAsync(http.Request.Body, EnrichmentJsonContext.Default.PublishEventRequest, http.RequestAborted);
         }
         catch (JsonException ex)
         {
@@ -121,7 +121,7 @@ public static class PublishEndpoints
         PublishBatchRequest? batch;
         try
         {
-            batch = await JsonBody.ReadAsync(http.Request, EnrichmentJsonContext.Default.PublishBatchRequest, http.RequestAborted);
+            batch = await JsonSerializer.DeserializeAsync(http.Request.Body, EnrichmentJsonContext.Default.PublishBatchRequest, http.RequestAborted);
         }
         catch (JsonException ex)
         {
