@@ -147,6 +147,16 @@ def main(argv):
     print("|---|---|---|---|---|")
     target(runs, "SSE deliveries/s, ours (Redis bus, HTTP publish) / Nchan (Redis)", "throughput/ours-redis", "throughput/nchan-redis",
            "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+    target(runs, "SSE deliveries/s over 4 publisher connections, ours (Redis bus, HTTP publish) / Nchan (Redis)",
+           "throughput/ours-redis-4conn", "throughput/nchan-redis-4conn", "deliveries_per_second", ">= 1.3", lambda r: r >= 1.3)
+    target(runs, "SSE deliveries/s, ours with the batch endpoint (10 events per request) over 4 publisher connections / Nchan (Redis) over 4",
+           "throughput/ours-redis-batch-4conn", "throughput/nchan-redis-4conn-peer", "deliveries_per_second", ">= 1.3", lambda r: r >= 1.3)
+    target(runs, "server CPU per delivery, batch endpoint over 4 publisher connections, ours / Nchan (Redis) over 4",
+           "throughput/ours-redis-batch-4conn", "throughput/nchan-redis-4conn-peer", "server_cpu_per100k", "<= 1.5", lambda r: r <= 1.5)
+    target(runs, "server CPU per delivery, 64 concurrent publishes, ours (Redis bus, HTTP publish) / Nchan (Redis)",
+           "throughput/ours-redis", "throughput/nchan-redis", "server_cpu_per100k", "<= 1.5", lambda r: r <= 1.5)
+    target(runs, "server CPU per delivery, 4 publisher connections, ours (Redis bus, HTTP publish) / Nchan (Redis)",
+           "throughput/ours-redis-4conn", "throughput/nchan-redis-4conn", "server_cpu_per100k", "<= 1.5", lambda r: r <= 1.5)
     target(runs, "SSE deliveries/s, ours (Redis bus, PUBLISH on the channel) / Nchan (Redis)", "throughput/ours-redis-publish", "throughput/nchan-redis",
            "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
     target(runs, "SSE deliveries/s, ours (in-memory bus) / Nchan (memory)", "throughput/ours-memory", "throughput/nchan-memory",

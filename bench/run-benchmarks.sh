@@ -5,6 +5,8 @@
 #   REPS=1 SCENARIOS="throughput idle" bench/run-benchmarks.sh
 #   SCENARIOS=hold bench/run-benchmarks.sh       # the 2-minute 15k-connection hold (run once)
 #   SCENARIOS=warm bench/run-benchmarks.sh       # throughput after a long warm-up (JIT tiering done)
+#   SCENARIOS=publish bench/run-benchmarks.sh    # HTTP publishing at 64 concurrent publishes and over 4 connections
+#   SCENARIOS=publish-batch bench/run-benchmarks.sh  # the batch endpoint over 4 connections
 # Then: /usr/bin/python3 bench/report.py $OUT    (table + bench/latency-vs-rate.png)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +24,7 @@ bin_dir="$(mktemp -d /tmp/bench-bin.XXXXXX)"
 # The server under test is published as production deploys it (src/NotificationHub.Server/Dockerfile): ReadyToRun,
 # so that a server seconds old runs precompiled code instead of spending its first seconds in the JIT.
 # SERVER_DIR=<dir> measures an existing build instead (e.g. src/NotificationHub.Server/bin/Release/net10.0, plain JIT).
+# SERVER_ENV="K=V K2=V2" adds environment variables to our server (A/B of runtime settings).
 if [ -n "${SERVER_DIR:-}" ]; then
   cp -r "$SERVER_DIR" "$bin_dir/server"
 else
@@ -45,11 +48,13 @@ ours() {
   local bus="$1" label="$2"; shift 2
   local redis_arg=(--server-redis "127.0.0.1:$redis_port")
   [ "$bus" = "memory" ] && redis_arg=()
+  local env_arg=()
+  for kv in ${SERVER_ENV:-}; do env_arg+=(--server-env "$kv"); done
   redis-cli -p "$redis_port" flushall >/dev/null
   # The environment the Dockerfile sets (GC budget; the shared array pool SignalR's connection pipes rent from).
   dotnet "$LOADTEST_DLL" --label "$label" --url "http://127.0.0.1:$(free_port)" --server-dll "$server_dll" \
     --server-env DOTNET_GCgen0size=0x400000 --server-env DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024 \
-    "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
+    "${env_arg[@]}" "${redis_arg[@]}" --redis "127.0.0.1:$redis_port" --json-out "$out" "$@" | grep -v '^RESULT ' || true
 }
 # nchan STORAGE LABEL ARGS...: nginx+nchan started and stopped by bench/nchan/run.sh.
 nchan() {
@@ -82,6 +87,21 @@ for rep in $(seq "$reps"); do
         ours redis "idle/ours-redis" "${args[@]}"
         nchan redis "idle/nchan-redis" "${args[@]}"
         nchan memory "idle/nchan-memory" "${args[@]}"
+        ;;
+      publish) # the cost of a publish: the throughput scenario's subscribers, HTTP publishing at 64 concurrent
+        # publishes (64 connections) and over 4 publisher connections (--in-flight 4: HTTP/1.1, one request in flight
+        # per connection), ours (Redis bus) and Nchan (Redis storage) back to back
+        args=(--sse 1000 --boms 100 --events 300 --warmup 30 --rate 0)
+        ours redis "throughput/ours-redis" "${args[@]}" --in-flight 64
+        nchan redis "throughput/nchan-redis" "${args[@]}" --in-flight 64
+        ours redis "throughput/ours-redis-4conn" "${args[@]}" --in-flight 4
+        nchan redis "throughput/nchan-redis-4conn" "${args[@]}" --in-flight 4
+        ;;
+      publish-batch) # the batch endpoint over 4 connections: 10 events (one per BOM) per request; Nchan has none, so
+        # its peer is Nchan's single publishes over 4 connections, back to back
+        args=(--sse 1000 --boms 100 --events 300 --warmup 30 --rate 0 --in-flight 4)
+        ours redis "throughput/ours-redis-batch-4conn" "${args[@]}" --publish batch --batch-size 10
+        nchan redis "throughput/nchan-redis-4conn-peer" "${args[@]}"
         ;;
       warm) # throughput with a long warm-up (150 events per BOM first), so that our server's JIT has finished tiering
         args=(--sse 1000 --boms 100 --events 300 --warmup 150 --rate 0 --in-flight 64)

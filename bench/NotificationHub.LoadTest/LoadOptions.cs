@@ -25,7 +25,9 @@ internal sealed class LoadOptions
           --events M                events published per BOM (100)
           --rate R                  publish rate, events/s over all BOMs (0: as fast as --in-flight allows)
           --hold SECONDS            publish at --rate for this long instead of --events (M = R*S/K)
-          --publish http|redis      ours: through POST /api/enrichment/{bom}/events, or PUBLISH on the bus channel
+          --publish http|redis|batch   ours: through POST /api/enrichment/{bom}/events, PUBLISH on the bus channel, or
+                                    batches through POST /api/enrichment/events (--batch-size events, one per BOM)
+          --batch-size B            events per batch request with --publish batch (10)
           --redis HOST:PORT         Redis for --publish redis
           --warmup W                events per BOM published first and not measured (JIT, connection pools) (30)
           --in-flight N             concurrent publishes (64)
@@ -79,6 +81,9 @@ internal sealed class LoadOptions
 
     public string? Redis { get; set; }
 
+    /// <summary>Events per request with <c>--publish batch</c> (<see cref="BatchPublishing"/>).</summary>
+    public int BatchSize { get; set; } = 10;
+
     public int InFlight { get; set; } = 64;
 
     public int Warmup { get; set; } = 30;
@@ -130,7 +135,8 @@ internal sealed class LoadOptions
                 case "--events": o.EventsPerBom = Int(v); break;
                 case "--rate": o.Rate = Double(v); break;
                 case "--hold": o.HoldSeconds = Double(v); break;
-                case "--publish": o.Publish = v is "http" or "redis" ? v : throw new ArgumentException("--publish is http or redis"); break;
+                case "--publish": o.Publish = v is "http" or "redis" or "batch" ? v : throw new ArgumentException("--publish is http, redis or batch"); break;
+                case "--batch-size": o.BatchSize = Math.Max(1, Int(v)); break;
                 case "--redis": o.Redis = v; break;
                 case "--warmup": o.Warmup = Math.Max(0, Int(v)); break;
                 case "--in-flight": o.InFlight = Math.Max(1, Int(v)); break;

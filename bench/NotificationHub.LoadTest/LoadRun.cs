@@ -198,6 +198,12 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
     private async Task PublishAllAsync(Publisher publisher, string[] boms, long firstSeq, int eventsPerBom, double rate, CancellationToken cancel)
     {
+        if (options.Publish == "batch")
+        {
+            await BatchPublishing.PublishAllAsync(publisher, options, boms, firstSeq, eventsPerBom, rate, cancel);
+            return;
+        }
+
         // Events of one BOM are published one after the other (a worker's progress is ordered); BOMs interleave.
         var total = (long)boms.Length * eventsPerBom;
         using var gate = new SemaphoreSlim(options.InFlight);

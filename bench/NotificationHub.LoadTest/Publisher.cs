@@ -11,7 +11,7 @@ namespace NotificationHub.LoadTest;
 /// Publishes the run's events: through our publishing API, straight onto our bus channel in Redis, or to Nchan's
 /// publisher location. Every event carries the <see cref="BenchMarker"/> stamped just before it is sent.
 /// </summary>
-internal sealed class Publisher : IAsyncDisposable
+internal sealed partial class Publisher : IAsyncDisposable
 {
     public const string Tenant = "bench";
     private const string ChannelPrefix = "enrichment:bom:"; // Redis:ChannelPrefix default (RedisBusNames)

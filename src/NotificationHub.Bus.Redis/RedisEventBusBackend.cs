@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -93,6 +94,18 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     // -1 until known (auto, before Redis first answered), then 0 classic or 1 sharded; never changes after.
     private int _sharded;
 
+    // Counting replicas (`INFO replication` in the script) is ~8 µs of Redis time per publish (docs/operations.md).
+    // Until a count finds a replica, an append that found none spares the appends of the next
+    // ReplicaRecountInterval from counting (_countReplicasFrom, a Stopwatch timestamp): a node whose Redis has no
+    // replica pays it once per interval instead of on every publish. Once a count found one (_replicasSeen), every
+    // append counts, as before, so a deployment with replicas keeps its WAIT on every publish (in a cluster, whichever
+    // master the BOM is on). Both are reset on every connection failure, restore or topology change.
+    private long _countReplicasFrom;
+    private int _replicasSeen;
+
+    /// <summary>How long an append that found no replica spares the following appends from counting them.</summary>
+    internal static readonly TimeSpan ReplicaRecountInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>Creates the backend over a connection (shared with anything else on the node that uses Redis).</summary>
     public RedisEventBusBackend(
         IConnectionMultiplexer redis,
@@ -112,6 +125,16 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             _ => -1,
         };
         _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += RecountReplicas;
+        _redis.ConfigurationChanged += RecountReplicas;
+        _redis.ConfigurationChangedBroadcast += RecountReplicas;
+    }
+
+    // A replica may have appeared (or a replica became the master): the next append counts again.
+    private void RecountReplicas(object? sender, EventArgs e)
+    {
+        Volatile.Write(ref _replicasSeen, 0);
+        Volatile.Write(ref _countReplicasFrom, 0);
     }
 
     /// <summary>
@@ -121,6 +144,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     /// </summary>
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        RecountReplicas(sender, e);
         if (e.ConnectionType != ConnectionType.Subscription || e.EndPoint is not { } endPoint)
         {
             return;
@@ -204,6 +228,8 @@ public sealed class RedisEventBusBackend : IEventBusBackend
             ? [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId), _names.IdempotencyKey(bomId, idempotencyKey)]
             : [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId)];
         var ackTimeout = _options.ReplicaAckTimeout;
+        var countReplicas = ackTimeout > TimeSpan.Zero
+            && (Volatile.Read(ref _replicasSeen) == 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _countReplicasFrom));
         var sharded = Sharded("append", bomId);
         RedisResult result;
         try
@@ -219,7 +245,7 @@ public sealed class RedisEventBusBackend : IEventBusBackend
                     pending.IsTerminal ? "1" : "0",
                     (long)_busOptions.FinishedRetention.TotalMilliseconds,
                     (long)_busOptions.IdleRetention.TotalMilliseconds,
-                    ackTimeout > TimeSpan.Zero ? "1" : "0",
+                    countReplicas ? "1" : "0",
                     (long)pending.IdempotencyWindow.TotalMilliseconds,
                     sharded ? ShardedPublishCommand : PublishCommand,
                 ]).WaitAsync(cancellationToken);
@@ -238,7 +264,12 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         var eventId = reply[0].ToString();
         if ((long)reply[2] > 0)
         {
+            Volatile.Write(ref _replicasSeen, 1);
             await WaitForReplicaAsync(db, logKey, bomId, ackTimeout, cancellationToken);
+        }
+        else if (countReplicas && Volatile.Read(ref _replicasSeen) == 0)
+        {
+            Volatile.Write(ref _countReplicasFrom, Stopwatch.GetTimestamp() + (long)(ReplicaRecountInterval.TotalSeconds * Stopwatch.Frequency));
         }
 
         // Same bytes as the script built (a test holds the two splices equal); avoids sending the JSON back.

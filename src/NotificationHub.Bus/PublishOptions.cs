@@ -14,4 +14,11 @@ public sealed class PublishOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Most events one request to <c>POST /api/enrichment/events</c> may carry; a larger batch is refused whole with
+    /// <c>400 invalid_batch</c>. Bounds the work and the memory one request can ask for.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxBatchEvents { get; set; } = 100;
 }

@@ -14,5 +14,7 @@ namespace NotificationHub.Contracts;
 [JsonSerializable(typeof(KeepAliveEvent))]
 [JsonSerializable(typeof(PublishEventRequest))]
 [JsonSerializable(typeof(PublishEventResponse))]
+[JsonSerializable(typeof(PublishBatchRequest))]
+[JsonSerializable(typeof(PublishBatchResponse))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class EnrichmentJsonContext : JsonSerializerContext;

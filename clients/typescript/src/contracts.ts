@@ -130,6 +130,30 @@ export interface PublishEventResponse {
   event_id: string;
 }
 
+/** One event of `POST /api/enrichment/events` (C# `PublishBatchItem`). */
+export interface PublishBatchItem extends PublishEventRequest {
+  bom_id: string;
+  idempotency_key?: string;
+}
+
+/** Body of `POST /api/enrichment/events` (C# `PublishBatchRequest`). */
+export interface PublishBatchRequest {
+  events: PublishBatchItem[];
+}
+
+/** The result of one event of a batch (C# `PublishBatchResult`): 202 with `event_id`, or a problem's status and code. */
+export interface PublishBatchResult {
+  status: number;
+  event_id?: string;
+  code?: string;
+  detail?: string;
+}
+
+/** Answer of `POST /api/enrichment/events` (C# `PublishBatchResponse`): `results[i]` for `events[i]`. */
+export interface PublishBatchResponse {
+  results: PublishBatchResult[];
+}
+
 /** The SignalR hub's route, client method and server methods (C# `EnrichmentHub`). */
 export const EnrichmentHubNames = {
   Route: '/hubs/enrichment',
@@ -206,6 +230,10 @@ export const ContractFields = {
   KeepAliveEvent: fieldsOf<KeepAliveEvent>()(['type', 'timestamp']),
   PublishEventRequest: fieldsOf<PublishEventRequest>()(['event_type', 'tenant_id', 'state', 'payload', 'error']),
   PublishEventResponse: fieldsOf<PublishEventResponse>()(['event_id']),
+  PublishBatchItem: fieldsOf<PublishBatchItem>()(['bom_id', 'idempotency_key', 'event_type', 'tenant_id', 'state', 'payload', 'error']),
+  PublishBatchRequest: fieldsOf<PublishBatchRequest>()(['events']),
+  PublishBatchResult: fieldsOf<PublishBatchResult>()(['status', 'event_id', 'code', 'detail']),
+  PublishBatchResponse: fieldsOf<PublishBatchResponse>()(['results']),
   EnrichmentHubEvent: fieldsOf<EnrichmentHubEvent>()(['event', 'id', 'data']),
   BomSubscription: fieldsOf<BomSubscription>()(['type', 'bom_id', 'message', 'recovered', 'ended']),
   LineItem: fieldsOf<LineItem>()(['mpn', 'manufacturer', 'quantity']),

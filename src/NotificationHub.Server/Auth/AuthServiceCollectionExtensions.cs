@@ -29,7 +29,14 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<TokenIssuer>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // The default scheme serves cached publisher tokens itself and hands everything else to JwtBearer.
+        services.AddSingleton<PublisherTokenShortcut.CacheAccessor>();
+        services.AddAuthentication(options =>
+            {
+                options.AddScheme<PublisherTokenShortcut>(PublisherTokenShortcut.SchemeName, null);
+                options.DefaultScheme = PublisherTokenShortcut.SchemeName;
+            })
+            .AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, ILoggerFactory, TimeProvider>(Configure);
 

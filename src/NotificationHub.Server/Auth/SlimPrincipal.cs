@@ -21,6 +21,9 @@ public sealed class SlimPrincipal : ClaimsPrincipal
 
     internal SlimIdentity Slim { get; }
 
+    /// <summary>A principal around an identity that is slim already (a cached publisher token's).</summary>
+    internal static SlimPrincipal Of(SlimIdentity identity) => new(identity);
+
     /// <summary>
     /// A slim principal for <paramref name="user"/>. When its identity is slim already (a publisher token served by
     /// <see cref="ValidatedTokenCache"/>), it is shared, not copied: nothing mutates a validated identity.

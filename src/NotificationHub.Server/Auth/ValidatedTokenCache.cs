@@ -82,6 +82,15 @@ internal sealed class ValidatedTokenCache : TokenHandler
     public bool TryGetCachedToken(ReadOnlySpan<char> token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? cached) =>
         _entriesBySpan.TryGetValue(token, out cached, out _);
 
+    /// <summary>
+    /// The identity of <paramref name="token"/> when it is cached and its entry still valid now (what
+    /// <see cref="ValidateTokenAsync(string, TokenValidationParameters)"/> would return without validating), else null.
+    /// </summary>
+    public SlimIdentity? TryGetValidIdentity(ReadOnlySpan<char> token) =>
+        _entriesBySpan.TryGetValue(token, out _, out var entry) && _time.GetUtcNow().UtcTicks < entry.ExpiresAtTicks
+            ? entry.Result.Result.ClaimsIdentity as SlimIdentity
+            : null;
+
     /// <inheritdoc />
     public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {

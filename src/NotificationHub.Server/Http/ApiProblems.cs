@@ -19,6 +19,10 @@ public static class ApiProblems
     public static ProblemHttpResult InvalidEvent(string detail) =>
         Create(StatusCodes.Status400BadRequest, "invalid_event", "Invalid event", detail);
 
+    /// <summary>400: a batch publish body that is no batch: not JSON, no events, or more than <c>Publish:MaxBatchEvents</c>.</summary>
+    public static ProblemHttpResult InvalidBatch(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "invalid_batch", "Invalid batch", detail);
+
     /// <summary>401: no valid token.</summary>
     public static ProblemHttpResult Unauthorized(string detail) =>
         Create(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized", detail);

@@ -16,6 +16,7 @@ public static class RequestBodyLimits
             .PostConfigure<IOptions<EventBusOptions>, IOptions<JobOptions>>((options, bus, jobs) =>
             {
                 options.PublishMaxBytes ??= 4L * bus.Value.MaxEventBytes;
+                options.PublishBatchMaxBytes ??= Math.Max(1L << 20, options.PublishMaxBytes.Value);
                 options.StartMaxBytes ??= 512L * jobs.Value.MaxItemsPerJob + 1024;
             })
             .ValidateDataAnnotations()

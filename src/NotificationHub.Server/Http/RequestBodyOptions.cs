@@ -19,6 +19,13 @@ public sealed class RequestBodyOptions
     public long? PublishMaxBytes { get; set; }
 
     /// <summary>
+    /// <c>POST /api/enrichment/events</c> (a batch), bytes. Default: 1 MiB, or <see cref="PublishMaxBytes"/> when that
+    /// is larger (a batch of one event fits whenever the single endpoint accepts it).
+    /// </summary>
+    [Range(1024, 64L << 20)]
+    public long? PublishBatchMaxBytes { get; set; }
+
+    /// <summary>
     /// <c>POST /api/enrichment/{bom_id}/start</c>, bytes. Default: 512 bytes per item of <c>Worker:MaxItemsPerJob</c>,
     /// plus 1 KiB.
     /// </summary>

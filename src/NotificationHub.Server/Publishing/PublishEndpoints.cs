@@ -17,13 +17,25 @@ public static class PublishEndpoints
     /// <summary>Route of the publishing API.</summary>
     public const string Route = "/api/enrichment/{bom_id}/events";
 
-    /// <summary>Maps <c>POST /api/enrichment/{bom_id}/events</c>.</summary>
-    public static IEndpointConventionBuilder MapEnrichmentPublishing(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost(Route, PublishAsync)
+    /// <summary>Route of the batch publishing API.</summary>
+    public const string BatchRoute = "/api/enrichment/events";
+
+    /// <summary>Maps <c>POST /api/enrichment/{bom_id}/events</c> and the batch <c>POST /api/enrichment/events</c>.</summary>
+    /// <returns>The single endpoint's builder.</returns>
+    public static IEndpointConventionBuilder MapEnrichmentPublishing(this IEndpointRouteBuilder endpoints)
+    {
+        var limits = endpoints.GetRequestBodyLimits();
+        endpoints.MapPost(BatchRoute, PublishBatchAsync)
             .RequireAuthorization(ClaimNames.PublishPolicy)
-            .WithRequestBodyLimit(endpoints.GetRequestBodyLimits().PublishMaxBytes!.Value)
+            .WithRequestBodyLimit(limits.PublishBatchMaxBytes!.Value)
+            .WithName("PublishEnrichmentEvents")
+            .WithSummary("Publishes up to Publish:MaxBatchEvents enrichment events, for any BOMs, each with its own result (scope enrichment:publish).");
+        return endpoints.MapPost(Route, PublishAsync)
+            .RequireAuthorization(ClaimNames.PublishPolicy)
+            .WithRequestBodyLimit(limits.PublishMaxBytes!.Value)
             .WithName("PublishEnrichmentEvent")
             .WithSummary("Publishes one enrichment event to the bus (scope enrichment:publish).");
+    }
 
     private static async Task<Results<Accepted<PublishEventResponse>, ProblemHttpResult>> PublishAsync(
         string bom_id,
@@ -57,29 +69,166 @@ public static class PublishEndpoints
             return Refuse(loggerFactory, ApiProblems.InvalidEvent("The body is empty."), bom_id);
         }
 
+        var outcome = await PublishOneAsync(bus, bom_id, request, idempotencyKey, http.User.GetTenantId(authOptions.Value.TenantClaim), http.RequestAborted);
+        return outcome.Problem is { } problem
+            ? Refuse(loggerFactory, problem, bom_id)
+            : TypedResults.Accepted((string?)null, new PublishEventResponse { EventId = outcome.EventId! });
+    }
+
+    /// <summary>
+    /// Every rule of the single publish, for one event: the BOM id, the token's tenant against the event's, the bus's
+    /// validation, ownership. <see cref="BusUnavailableException"/> escapes (the caller decides: 503 for the request,
+    /// or for the batch item).
+    /// </summary>
+    private static async ValueTask<PublishOutcome> PublishOneAsync(
+        EnrichmentEventBus bus, string bomId, PublishEventRequest request, string? idempotencyKey, string? tokenTenant, CancellationToken cancellationToken)
+    {
+        if (!BomIds.IsValid(bomId))
+        {
+            return new(null, ApiProblems.InvalidBomId());
+        }
+
         // A publisher token bound to a tenant may only publish for that tenant.
-        var tokenTenant = http.User.GetTenantId(authOptions.Value.TenantClaim);
         if (tokenTenant is not null && request.TenantId is not null && tokenTenant != request.TenantId)
         {
-            return Refuse(loggerFactory, ApiProblems.Forbidden("The token's tenant differs from tenant_id."), bom_id);
+            return new(null, ApiProblems.Forbidden("The token's tenant differs from tenant_id."));
         }
 
         try
         {
             // Copy the request only when the token supplies the tenant.
             var toPublish = request.TenantId is null && tokenTenant is not null ? request with { TenantId = tokenTenant } : request;
-            var published = await bus.PublishAsync(bom_id, toPublish, idempotencyKey, http.RequestAborted);
-            return TypedResults.Accepted((string?)null, new PublishEventResponse { EventId = published.EventId });
+            var published = await bus.PublishAsync(bomId, toPublish, idempotencyKey, cancellationToken);
+            return new(published.EventId, null);
         }
         catch (InvalidEventException ex)
         {
-            return Refuse(loggerFactory, ApiProblems.InvalidEvent(ex.Message), bom_id);
+            return new(null, ApiProblems.InvalidEvent(ex.Message));
         }
         catch (BomOwnershipException)
         {
-            return Refuse(loggerFactory, ApiProblems.TenantMismatch(), bom_id);
+            return new(null, ApiProblems.TenantMismatch());
         }
     }
+
+    private static async Task<Results<Ok<PublishBatchResponse>, ProblemHttpResult>> PublishBatchAsync(
+        HttpContext http,
+        EnrichmentEventBus bus,
+        IOptions<AuthOptions> authOptions,
+        IOptions<PublishOptions> publishOptions,
+        ILoggerFactory loggerFactory)
+    {
+        PublishBatchRequest? batch;
+        try
+        {
+            batch = await JsonSerializer.DeserializeAsync(http.Request.Body, EnrichmentJsonContext.Default.PublishBatchRequest, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return RefuseBatch(loggerFactory, ApiProblems.InvalidBatch($"The body is not a valid batch: {ex.Message}"));
+        }
+
+        var max = publishOptions.Value.MaxBatchEvents;
+        if (batch?.Events is not { Count: > 0 } events)
+        {
+            return RefuseBatch(loggerFactory, ApiProblems.InvalidBatch("The batch has no events: send {\"events\":[...]} with 1 to " + max + "."));
+        }
+
+        if (events.Count > max)
+        {
+            return RefuseBatch(loggerFactory, ApiProblems.InvalidBatch($"The batch has {events.Count} events; at most {max} are accepted."));
+        }
+
+        // Events of different BOMs are published concurrently: their script calls go out together on the Redis
+        // connection (one round trip carries many). Events of one BOM wait for the previous one, in request order.
+        var tokenTenant = http.User.GetTenantId(authOptions.Value.TenantClaim);
+        var pending = new Task<PublishBatchResult>[events.Count];
+        Dictionary<string, Task<PublishBatchResult>>? lastOfBom = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var item = events[i] ?? new PublishBatchItem();
+            var bomId = item.BomId ?? "";
+            var validBom = BomIds.IsValid(bomId);
+            Task<PublishBatchResult>? previous = null;
+            if (validBom)
+            {
+                lastOfBom ??= new(StringComparer.Ordinal);
+                lastOfBom.TryGetValue(bomId, out previous);
+            }
+
+            pending[i] = PublishItemAsync(bus, item, previous, tokenTenant, http.RequestAborted);
+            if (validBom)
+            {
+                lastOfBom![bomId] = pending[i];
+            }
+        }
+
+        var results = await Task.WhenAll(pending);
+        var refused = 0;
+        var firstRefused = -1;
+        var unavailable = false;
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i].Status != StatusCodes.Status202Accepted)
+            {
+                refused++;
+                firstRefused = firstRefused < 0 ? i : firstRefused;
+                unavailable |= results[i].Status == StatusCodes.Status503ServiceUnavailable;
+            }
+        }
+
+        if (refused > 0)
+        {
+            // One line per request, however many of its events were refused.
+            var first = results[firstRefused];
+            PublishLog.BatchRefused(loggerFactory.CreateLogger("NotificationHub.Publishing"), refused, results.Length,
+                first.Status, first.Detail ?? "", ApiProblems.ForLog(events[firstRefused]?.BomId ?? ""));
+        }
+
+        if (unavailable)
+        {
+            http.Response.Headers.RetryAfter = BusUnavailableFilter.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return TypedResults.Ok(new PublishBatchResponse { Results = results });
+    }
+
+    private static async Task<PublishBatchResult> PublishItemAsync(
+        EnrichmentEventBus bus, PublishBatchItem item, Task<PublishBatchResult>? previous, string? tokenTenant, CancellationToken cancellationToken)
+    {
+        if (previous is not null)
+        {
+            await previous; // never faults: every expected failure is a result
+        }
+
+        if (item.IdempotencyKey is { } key && !EnrichmentEventBus.IsValidIdempotencyKey(key))
+        {
+            return Result(ApiProblems.InvalidIdempotencyKey());
+        }
+
+        try
+        {
+            var outcome = await PublishOneAsync(bus, item.BomId ?? "", item.ToRequest(), item.IdempotencyKey, tokenTenant, cancellationToken);
+            return outcome.Problem is { } problem
+                ? Result(problem)
+                : new PublishBatchResult { Status = StatusCodes.Status202Accepted, EventId = outcome.EventId };
+        }
+        catch (BusUnavailableException)
+        {
+            // The backend logged it; the publisher retries this event (with its idempotency key).
+            return Result(ApiProblems.BusUnavailable());
+        }
+    }
+
+    private static PublishBatchResult Result(ProblemHttpResult problem) => new()
+    {
+        Status = problem.StatusCode,
+        Code = problem.ProblemDetails.Extensions.TryGetValue("code", out var code) ? code as string : null,
+        Detail = problem.ProblemDetails.Detail,
+    };
+
+    private static ProblemHttpResult RefuseBatch(ILoggerFactory loggerFactory, ProblemHttpResult problem) =>
+        Refuse(loggerFactory, problem, "(batch)");
 
     /// <summary>
     /// The <c>Idempotency-Key</c> header (IETF httpapi draft), or null when absent. The draft makes it a structured-field

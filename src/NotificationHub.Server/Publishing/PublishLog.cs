@@ -5,4 +5,7 @@ internal static partial class PublishLog
 {
     [LoggerMessage(300, LogLevel.Information, "Publish refused: {Status} {Detail} for BOM {BomId}")]
     public static partial void Refused(ILogger logger, int status, string detail, string bomId);
+
+    [LoggerMessage(320, LogLevel.Information, "Publish batch: {Refused} of {Count} events refused; the first: {Status} {Detail} for BOM {BomId}")]
+    public static partial void BatchRefused(ILogger logger, int refused, int count, int status, string detail, string bomId);
 }

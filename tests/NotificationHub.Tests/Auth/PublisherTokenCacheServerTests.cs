@@ -30,6 +30,42 @@ public sealed class PublisherTokenCacheServerTests
             server.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme).TokenHandlers));
 
     [Fact]
+    public async Task A_cached_publisher_token_is_authenticated_without_JwtBearer_and_keeps_exactly_its_rights()
+    {
+        await using var server = await HubServer.StartAsync();
+        var bom = $"bom-token-shortcut-{Guid.NewGuid():N}";
+        var events = server.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme).Events;
+        var jwtBearerRuns = 0;
+        var messageReceived = events.OnMessageReceived;
+        events.OnMessageReceived = context =>
+        {
+            Interlocked.Increment(ref jwtBearerRuns);
+            return messageReceived(context);
+        };
+
+        var publisher = server.PublisherToken();
+        for (var i = 0; i < 4; i++)
+        {
+            using var accepted = await PublishAsync(server, bom, publisher);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        Assert.Equal(1, Volatile.Read(ref jwtBearerRuns)); // the first publish validated and cached it; the rest did not run JwtBearer
+
+        // Served from the cache, the token still has no tenant: the status endpoint forbids it, as JwtBearer's answer.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/enrichment/status/{bom}");
+        request.Headers.Authorization = new("Bearer", publisher);
+        using var forbidden = await server.Client.SendAsync(request).Bounded();
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
+
+        // Another token still goes through JwtBearer (and its refusals stay the same 401).
+        using var bad = await PublishAsync(server, bom, publisher + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        Assert.Equal(2, Volatile.Read(ref jwtBearerRuns));
+    }
+
+    [Fact]
     public async Task A_publisher_token_works_for_repeated_publishes_and_is_refused_once_expired_although_cached()
     {
         await using var server = await HubServer.StartAsync();

@@ -368,6 +368,54 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_a_replica_the_append_script_counts_replicas_once_per_interval_not_per_publish()
+    {
+        // A server of its own: INFO calls are counted server-wide (commands run by scripts included).
+        await using var server = await PrivateRedisServer.StartAsync(persistent: false);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString).WaitAsync(StepTimeout);
+        var (bus, _) = CreateBus(connection);
+        var bomId = NewBomId();
+        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+
+        // What reading the count itself adds (whether Redis counts the INFO that answers), measured, not assumed.
+        var control = await InfoCallsAsync(connection);
+        var before = await InfoCallsAsync(connection);
+        var ownCalls = before - control;
+
+        // Well inside one recount interval (1 s) on any machine: 20 appends on one connection take milliseconds.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 1; i <= 20; i++)
+        {
+            await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, enriched: i);
+        }
+
+        var counted = await InfoCallsAsync(connection) - before - ownCalls;
+        if (started.Elapsed < RedisEventBusBackend.ReplicaRecountInterval)
+        {
+            Assert.Equal(0, counted);
+        }
+        else
+        {
+            // A host slow enough to cross an interval may count once per interval crossed, never per publish.
+            Assert.InRange(counted, 0, (long)(started.Elapsed / RedisEventBusBackend.ReplicaRecountInterval) + 1);
+        }
+    }
+
+    private static async Task<long> InfoCallsAsync(IConnectionMultiplexer connection)
+    {
+        var info = (string)(await connection.GetDatabase().ExecuteAsync("INFO", "commandstats").WaitAsync(StepTimeout))!;
+        foreach (var line in info.Split('\n'))
+        {
+            if (line.StartsWith("cmdstat_info:calls=", StringComparison.Ordinal))
+            {
+                return long.Parse(line["cmdstat_info:calls=".Length..line.IndexOf(',')], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    [Fact]
     public async Task Registration_uses_redis_only_when_a_connection_string_is_set()
     {
         var withRedis = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

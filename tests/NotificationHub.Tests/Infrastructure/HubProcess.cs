@@ -69,7 +69,9 @@ public sealed class HubProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The server process exited with {process.ExitCode}.");
+                // Its last lines say why (an abort at start otherwise leaves nothing to go on).
+                throw new InvalidOperationException(
+                    $"The server process exited with {process.ExitCode}: {string.Join(Environment.NewLine, output.TakeLast(20))}");
             }
 
             try
