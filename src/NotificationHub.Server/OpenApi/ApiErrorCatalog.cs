@@ -26,6 +26,8 @@ public static class ApiErrorCatalog
             new(400, "invalid_bom_id"), new(400, "invalid_event"), new(400, "invalid_idempotency_key"), .. Body, .. Token,
             new(409, "tenant_mismatch"), .. Bus,
         ],
+        // Per-event refusals (and a 503 for one event) are results inside the 200 answer, not answers of the request.
+        ["PublishEnrichmentEvents"] = [new(400, "invalid_batch"), .. Body, .. Token],
         ["EnrichmentStatus"] = [new(400, "invalid_bom_id"), .. Token, new(404, "bom_not_found"), .. Bus],
         ["StartEnrichment"] = [new(400, "invalid_bom_id"), new(400, "invalid_job"), .. Body, .. Token, new(404, "bom_not_found"), new(409, "job_running"), .. Bus],
         ["CancelEnrichment"] = [new(400, "invalid_bom_id"), .. Token, new(404, "bom_not_found"), new(404, "no_running_job"), .. Bus],
