@@ -105,7 +105,7 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
         output.WriteLine($"readiness while the replica was gone: {string.Join(", ", answers.SelectMany(a => a).CountBy(s => s))}");
         Assert.All(answers, a => Assert.NotEmpty(a));
         Assert.All(answers.SelectMany(a => a), status => Assert.Equal(System.Net.HttpStatusCode.OK, status));
-        Assert.True(liveAfter < TimeSpan.FromSeconds(3), $"Live delivery took {liveAfter} to go on.");
+        Assert.True(liveAfter < TwoHubRun.LiveAgainWithin, $"Live delivery took {liveAfter} to go on."); // the issue's bound; ~1 s on a quiet host, 3.9 s seen in a loaded full run
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)
