@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using NotificationHub.Tests.Infrastructure;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -17,16 +18,6 @@ public sealed class DrainTests(RedisServerFixture redis)
 
     private static string Progress(int step) =>
         $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":10,"processed_items":{{{step}}},"enriched_items":{{{step}}},"percent_complete":{{{step * 10}}}}}""";
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
-    }
 
     [Fact]
     public async Task Sigterm_turns_readiness_off_first_keeps_serving_for_the_drain_delay_then_clients_resume_on_another_node()

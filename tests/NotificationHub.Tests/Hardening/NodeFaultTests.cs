@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using NotificationHub.Tests.Infrastructure;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -18,16 +19,6 @@ public sealed class NodeFaultTests(RedisServerFixture redis)
 
     private static string Progress(int step) =>
         $$$"""{"event_type":"progress","tenant_id":"acme","state":{"total_items":30,"processed_items":{{{step}}},"enriched_items":{{{step}}},"percent_complete":{{{step * 100 / 30}}}}}""";
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
-    }
 
     [Fact]
     public async Task Clients_of_a_terminated_and_a_killed_node_resume_on_the_survivor_with_every_event()

@@ -13,6 +13,7 @@ using NotificationHub.Tests.Bus;
 using NotificationHub.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -23,15 +24,6 @@ namespace NotificationHub.Tests.Hardening;
 /// </summary>
 public sealed class RedisClusterFaultTests(ITestOutputHelper output)
 {
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < (timeout ?? TestTimeouts.Default), $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
-    }
 
     /// <summary>A BOM id whose slot the given master serves.</summary>
     private static async Task<string> BomOnAsync(RedisCluster cluster, RedisClusterNode master)

@@ -5,6 +5,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -108,13 +109,4 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
         Assert.True(liveAfter < TwoHubRun.LiveAgainWithin, $"Live delivery took {liveAfter} to go on."); // the bound; ~1 s on a quiet host, 3.9 s seen in a loaded full run
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < timeout, $"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
 }

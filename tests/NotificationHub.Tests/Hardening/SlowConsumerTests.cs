@@ -4,6 +4,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Hardening;
 
@@ -34,16 +35,6 @@ public sealed class SlowConsumerTests
             State = new EnrichmentProgressState { TotalItems = 1000, ProcessedItems = step, EnrichedItems = step },
             Payload = BigPayload,
         }).AsTask().WaitAsync(TestTimeouts.Default);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.Default;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
-    }
 
     /// <summary>
     /// Publishes big events one at a time, each only after <paramref name="readFast"/> got the previous one (so the

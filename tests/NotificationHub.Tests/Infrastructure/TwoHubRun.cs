@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using NotificationHub.Bus;
 using Xunit.Abstractions;
+using static NotificationHub.Tests.Infrastructure.Eventually;
 
 namespace NotificationHub.Tests.Infrastructure;
 
@@ -209,16 +210,6 @@ public sealed class TwoHubRun : IAsyncDisposable
             }
 
             await Task.Delay(50);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < timeout, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
         }
     }
 
