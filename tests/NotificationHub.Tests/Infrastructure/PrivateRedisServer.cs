@@ -86,41 +86,13 @@ public sealed class PrivateRedisServer : IAsyncDisposable
 
     private async Task<bool> TryStartAsync()
     {
-        var start = new ProcessStartInfo(RedisServerFixture.ServerPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _dir,
-        };
         string[] args =
         [
             "--port", _port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir, "--save", "",
             .. _persistent ? new[] { "--appendonly", "yes", "--appendfsync", "always" } : ["--appendonly", "no"],
         ];
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (await RedisServerFixture.WaitForPingAsync(process, _port))
-        {
-            _process = process;
-            return true;
-        }
-
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-
-        process.Dispose();
-        return false;
+        _process = await RedisServerFixture.TryStartServerAsync(args, _dir, _port);
+        return _process is not null;
     }
 
     /// <inheritdoc />

@@ -34,36 +34,8 @@ public sealed class RedisClusterNode : IAsyncDisposable
 
     internal async Task<bool> TryStartAsync()
     {
-        var start = new ProcessStartInfo(RedisServerFixture.ServerPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory,
-        };
-        foreach (var arg in _cluster.ServerArguments(Port, BusPort, Directory))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (await RedisServerFixture.WaitForPingAsync(process, Port))
-        {
-            _process = process;
-            return true;
-        }
-
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-
-        process.Dispose();
-        return false;
+        _process = await RedisServerFixture.TryStartServerAsync(_cluster.ServerArguments(Port, BusPort, Directory), Directory, Port);
+        return _process is not null;
     }
 
     /// <summary>Kills the node outright (SIGKILL).</summary>

@@ -112,31 +112,12 @@ public sealed class RedisSentinelSetup : IAsyncDisposable
 
     private async Task<Process> StartAsync(int port, string[] args)
     {
-        var start = new ProcessStartInfo(RedisServerFixture.ServerPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _dir,
-        };
-        foreach (var arg in args.Concat(args[0].EndsWith(".conf", StringComparison.Ordinal)
+        var arguments = args.Concat(args[0].EndsWith(".conf", StringComparison.Ordinal)
             ? []
-            : new[] { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir, "--repl-timeout", "5" }))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            : new[] { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir, "--repl-timeout", "5" });
+        var process = await RedisServerFixture.TryStartServerAsync(arguments, _dir, port)
+            ?? throw new InvalidOperationException($"redis-server {string.Join(' ', args)} did not start on {port}.");
         _processes.Add(process);
-        if (!await RedisServerFixture.WaitForPingAsync(process, port))
-        {
-            throw new InvalidOperationException($"redis-server {string.Join(' ', args)} did not start on {port}.");
-        }
-
         return process;
     }
 

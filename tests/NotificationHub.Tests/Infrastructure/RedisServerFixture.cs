@@ -38,31 +38,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var start = new ProcessStartInfo(ServerPath)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = _dir,
-            };
-            foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-            _process.OutputDataReceived += static (_, _) => { };
-            _process.ErrorDataReceived += static (_, _) => { };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-
-            if (await WaitForPingAsync(_process, port))
+            _process = await TryStartServerAsync(["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir], _dir, port);
+            if (_process is not null)
             {
                 ConnectionString = $"127.0.0.1:{port}";
                 break;
             }
 
-            Kill();
             if (attempt == 3)
             {
                 throw new InvalidOperationException($"redis-server did not answer PING within {StartTimeout}.");
@@ -91,6 +73,45 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 // A leftover temp dir is harmless.
             }
         }
+    }
+
+    /// <summary>
+    /// Starts <c>redis-server</c> with <paramref name="arguments"/> in <paramref name="directory"/> and waits until it answers
+    /// PING on <paramref name="port"/>; returns null (the process killed) when it does not, e.g. because another process
+    /// took the free port in between. Every fixture of the Redis family (single node, private, cluster, Sentinel) starts
+    /// its servers here.
+    /// </summary>
+    internal static async Task<Process?> TryStartServerAsync(IEnumerable<string> arguments, string directory, int port)
+    {
+        var start = new ProcessStartInfo(ServerPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (await WaitForPingAsync(process, port))
+        {
+            return process;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+        return null;
     }
 
     /// <summary>Waits until the server of <paramref name="process"/> answers PING on <paramref name="port"/>.</summary>
