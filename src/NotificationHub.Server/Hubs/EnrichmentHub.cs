@@ -17,6 +17,7 @@ namespace NotificationHub.Server.Hubs;
 [Authorize(Policy = ClaimNames.TenantPolicy)]
 public sealed class EnrichmentHub(
     EnrichmentEventBus bus,
+    StreamPump streamPump,
     HubSubscriptionRegistry registry,
     IHubContext<EnrichmentHub> hubContext,
     LocalHubConnections localConnections,
@@ -95,7 +96,9 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, localConnections.Find(connectionId), logger, connection.RemoveIfSame, AbortTransport(Context), Context.ConnectionAborted);
+        var hubConnection = localConnections.Find(connectionId)
+            ?? throw new InvalidOperationException("The hub connection is not recorded on this node.");
+        var pump = new BomPump(hubConnection, stream!, streamPump, hubContext, logger, connection.RemoveIfSame, AbortTransport(Context));
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:

@@ -199,7 +199,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         var settings = new Dictionary<string, string?>
         {
             ["Redis:ConnectionString"] = cluster.ConnectionString,
-            ["Sse:KeepAliveInterval"] = "00:00:01",
+            ["Stream:KeepAliveInterval"] = "00:00:01",
             // The jobs on a cluster are another change's; this is about the bus.
             ["Worker:Enabled"] = "false",
             // So that what brings delivery back is the resubscription, not the backstop.

@@ -23,7 +23,7 @@ public sealed class SlowConsumerTests
     {
         ["Bus:SubscriberQueueCapacity"] = QueueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Bus:MaxEventBytes"] = "1048576",
-        ["Sse:StreamEndWriteTimeout"] = "00:00:00.200",
+        ["Stream:EndWriteTimeout"] = "00:00:00.200",
     });
 
     private static Task<BusEvent> PublishBigAsync(HubServer server, string bomId, int step) =>
