@@ -58,7 +58,7 @@ public static class NotificationHubHosting
             .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddHubObservability();
         services.AddHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
-        services.AddEnrichmentHub(builder.Configuration);
+        services.AddEnrichmentHub();
         services.AddApiDocumentation();
         return builder;
     }

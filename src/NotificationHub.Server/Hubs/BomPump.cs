@@ -17,7 +17,6 @@ internal sealed class BomPump
     private readonly EnrichmentStream _stream;
     private readonly HubStreamSink _sink;
     private readonly StreamPump _pump;
-    private readonly IHubContext<EnrichmentHub> _hub;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Action<BomPump> _onEnded;
@@ -26,14 +25,13 @@ internal sealed class BomPump
     private int _started;
     private bool _stopDisposed;
 
-    public BomPump(HubConnectionContext connection, EnrichmentStream stream, StreamPump pump, IHubContext<EnrichmentHub> hub,
-        ILogger logger, Action<BomPump> onEnded, Action abortConnection)
+    public BomPump(HubConnectionContext connection, EnrichmentStream stream, StreamPump pump, ILogger logger,
+        Action<BomPump> onEnded, Action abortConnection)
     {
         _connectionId = connection.ConnectionId;
         _stream = stream;
         _sink = new HubStreamSink(connection, stream.BomId, abortConnection);
         _pump = pump;
-        _hub = hub;
         _logger = logger;
         _onEnded = onEnded;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted);
@@ -111,16 +109,7 @@ internal sealed class BomPump
         HubLog.StreamEnded(_logger, _connectionId, BomId, reason);
         if (!cancel.IsCancellationRequested)
         {
-            // Ended by itself: the BOM is no longer watched on this connection.
-            _onEnded(this);
-            try
-            {
-                await _hub.Groups.RemoveFromGroupAsync(_connectionId, EnrichmentHub.GroupName(BomId), CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                HubLog.PumpFailed(_logger, ex, _connectionId, BomId);
-            }
+            _onEnded(this); // ended by itself: the BOM is no longer watched on this connection
         }
 
         DisposeStop();

@@ -27,9 +27,6 @@ internal static partial class HubLog
     [LoggerMessage(306, LogLevel.Warning, "Hub stream of BOM {BomId} for connection {ConnectionId} failed")]
     public static partial void PumpFailed(ILogger logger, Exception exception, string connectionId, string bomId);
 
-    [LoggerMessage(308, LogLevel.Warning, "Hub backplane cleanup at {Stage} failed ({ExceptionType}: {Message}); the connection is closed regardless")]
-    public static partial void BackplaneCleanupFailed(ILogger logger, string stage, string exceptionType, string message);
-
     [LoggerMessage(309, LogLevel.Information, "Hub request ({Method}) with another principal's connection token refused (404) for {Subject} of tenant {TenantId}")]
     public static partial void ForeignConnectionToken(ILogger logger, string method, string subject, string? tenantId);
 
