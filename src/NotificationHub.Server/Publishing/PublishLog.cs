@@ -3,6 +3,6 @@ namespace NotificationHub.Server.Publishing;
 /// <summary>Log messages of the publishing API.</summary>
 internal static partial class PublishLog
 {
-    [LoggerMessage(300, LogLevel.Information, "Publish refused: {Status} {Detail} for BOM {BomId}")]
+    [LoggerMessage(LogEventIds.PublishRefused, LogLevel.Information, "Publish refused: {Status} {Detail} for BOM {BomId}")]
     public static partial void Refused(ILogger logger, int status, string detail, string bomId);
 }
