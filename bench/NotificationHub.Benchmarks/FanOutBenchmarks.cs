@@ -42,7 +42,7 @@ public class FanOutBenchmarks
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddEnrichmentEventBus();
-        services.AddEnrichmentHub(configuration);
+        services.AddEnrichmentHub();
         _services = services.BuildServiceProvider();
         _bus = _services.GetRequiredService<EnrichmentEventBus>();
         var protocols = _services.GetServices<IHubProtocol>().ToList();
@@ -144,7 +144,8 @@ public class FanOutBenchmarks
         {
             while (stream.TryRead(out var busEvent))
             {
-                protocol.WriteMessage(new InvocationMessage(EnrichmentHub.EventMethod, [EnrichmentHubEvent.From(busEvent)]), _sink);
+                protocol.WriteMessage(new InvocationMessage(EnrichmentHub.EventMethod,
+                    ((InvocationMessage)SerializedHubEvents.Get(busEvent).Message!).Arguments), _sink);
                 delivered++;
             }
         }

@@ -5,30 +5,30 @@ namespace NotificationHub.Bus.Redis;
 /// <summary>Source-generated log messages of the Redis backend. Never logs payloads or connection strings.</summary>
 internal static partial class RedisBusLog
 {
-    [LoggerMessage(101, LogLevel.Warning, "Ignored a stored event of BOM {BomId} in {Key}: {Reason}")]
+    [LoggerMessage(LogEventIds.RedisBusCorruptStoredEvent, LogLevel.Warning, "Ignored a stored event of BOM {BomId} in {Key}: {Reason}")]
     public static partial void CorruptStoredEvent(ILogger logger, string bomId, string key, string reason);
 
-    [LoggerMessage(102, LogLevel.Error, "Redis is unavailable ({Operation} for BOM {BomId})")]
+    [LoggerMessage(LogEventIds.RedisBusUnavailable, LogLevel.Error, "Redis is unavailable ({Operation} for BOM {BomId})")]
     public static partial void Unavailable(ILogger logger, string operation, string bomId, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType})")]
+    [LoggerMessage(LogEventIds.RedisBusConnectionFailed, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType})")]
     public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType, Exception? exception);
 
-    [LoggerMessage(104, LogLevel.Information, "Redis connection to {EndPoint} restored")]
+    [LoggerMessage(LogEventIds.RedisBusConnectionRestored, LogLevel.Information, "Redis connection to {EndPoint} restored")]
     public static partial void ConnectionRestored(ILogger logger, string endPoint);
 
-    [LoggerMessage(105, LogLevel.Warning, "The subscription connection to {EndPoint} failed: live delivery of the {Count} BOMs subscribed there is held until each is subscribed again and recovered from its log")]
+    [LoggerMessage(LogEventIds.RedisBusSubscriptionsInterrupted, LogLevel.Warning, "The subscription connection to {EndPoint} failed: live delivery of the {Count} BOMs subscribed there is held until each is subscribed again and recovered from its log")]
     public static partial void SubscriptionsInterrupted(ILogger logger, string endPoint, int count);
 
-    [LoggerMessage(106, LogLevel.Debug, "Subscribing BOM {BomId} again failed; retrying")]
+    [LoggerMessage(LogEventIds.RedisBusResubscribeFailed, LogLevel.Debug, "Subscribing BOM {BomId} again failed; retrying")]
     public static partial void ResubscribeFailed(ILogger logger, string bomId, Exception exception);
 
-    [LoggerMessage(107, LogLevel.Debug, "BOM {BomId} is subscribed again, on {EndPoint} (attempt {Attempts})")]
+    [LoggerMessage(LogEventIds.RedisBusResubscribed, LogLevel.Debug, "BOM {BomId} is subscribed again, on {EndPoint} (attempt {Attempts})")]
     public static partial void Resubscribed(ILogger logger, string bomId, string endPoint, int attempts);
 
-    [LoggerMessage(108, LogLevel.Information, "Redis pub/sub for BOM channels: {Mode}")]
+    [LoggerMessage(LogEventIds.RedisBusPubSubMode, LogLevel.Information, "Redis pub/sub for BOM channels: {Mode}")]
     public static partial void PubSubMode(ILogger logger, string mode);
 
-    [LoggerMessage(109, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
+    [LoggerMessage(LogEventIds.RedisBusNotReplicated, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
     public static partial void NotReplicated(ILogger logger, string bomId, long timeoutMs);
 }

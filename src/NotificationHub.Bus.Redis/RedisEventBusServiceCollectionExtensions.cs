@@ -12,7 +12,7 @@ public static class RedisEventBusServiceCollectionExtensions
 {
     /// <summary>
     /// When <c>Redis:ConnectionString</c> is set: binds <see cref="RedisBusOptions"/> (validated on start), registers a
-    /// singleton <see cref="IConnectionMultiplexer"/> (reuse it for the SignalR backplane and health checks) and makes
+    /// singleton <see cref="IConnectionMultiplexer"/> (reuse it for health checks) and makes
     /// <see cref="RedisEventBusBackend"/> the <see cref="IEventBusBackend"/>. Otherwise does nothing, and the bus stays
     /// on the in-memory backend.
     /// </summary>

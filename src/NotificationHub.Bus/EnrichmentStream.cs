@@ -108,18 +108,6 @@ public sealed class EnrichmentStream : IAsyncDisposable
     /// </summary>
     public void Wake() => _subscription.Wake();
 
-    /// <summary>All remaining events, ending after the terminal event.</summary>
-    public async IAsyncEnumerable<BusEvent> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        while (await WaitToReadAsync(cancellationToken))
-        {
-            while (TryRead(out var busEvent))
-            {
-                yield return busEvent;
-            }
-        }
-    }
-
     private bool Accept(BusEvent busEvent)
     {
         if (busEvent.HasLogId)

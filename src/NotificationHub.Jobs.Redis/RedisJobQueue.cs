@@ -225,22 +225,22 @@ public sealed partial class RedisJobQueue : IJobQueue
 
     private static partial class Log
     {
-        [LoggerMessage(420, LogLevel.Information, "Job {JobId} of BOM {BomId} taken over from a stopped worker after item {Processed}")]
+        [LoggerMessage(LogEventIds.RedisJobsTookOver, LogLevel.Information, "Job {JobId} of BOM {BomId} taken over from a stopped worker after item {Processed}")]
         public static partial void TookOver(ILogger logger, string jobId, string bomId, int processed);
 
-        [LoggerMessage(421, LogLevel.Warning, "Dropped unreadable job queue entry {EntryId}")]
+        [LoggerMessage(LogEventIds.RedisJobsDroppedEntry, LogLevel.Warning, "Dropped unreadable job queue entry {EntryId}")]
         public static partial void DroppedEntry(ILogger logger, string entryId);
 
-        [LoggerMessage(422, LogLevel.Warning, "Job {JobId}: refreshing the pending entry failed; retrying while Redis is unavailable")]
+        [LoggerMessage(LogEventIds.RedisJobsHeartbeatFailed, LogLevel.Warning, "Job {JobId}: refreshing the pending entry failed; retrying while Redis is unavailable")]
         public static partial void HeartbeatFailed(ILogger logger, Exception exception, string jobId);
 
-        [LoggerMessage(423, LogLevel.Warning, "Job {JobId}: releasing the reservation failed; it expires by itself")]
+        [LoggerMessage(LogEventIds.RedisJobsReleaseFailed, LogLevel.Warning, "Job {JobId}: releasing the reservation failed; it expires by itself")]
         public static partial void ReleaseFailed(ILogger logger, Exception exception, string jobId);
 
-        [LoggerMessage(424, LogLevel.Information, "Job {JobId}: refreshing the pending entry works again after {Failures} failed attempts")]
+        [LoggerMessage(LogEventIds.RedisJobsHeartbeatRestored, LogLevel.Information, "Job {JobId}: refreshing the pending entry works again after {Failures} failed attempts")]
         public static partial void HeartbeatRestored(ILogger logger, string jobId, int failures);
 
-        [LoggerMessage(425, LogLevel.Warning, "Job {JobId}: giving the job back failed; another worker takes it over after the claim idle time")]
+        [LoggerMessage(LogEventIds.RedisJobsGiveBackFailed, LogLevel.Warning, "Job {JobId}: giving the job back failed; another worker takes it over after the claim idle time")]
         public static partial void GiveBackFailed(ILogger logger, Exception exception, string jobId);
     }
 }

@@ -8,7 +8,7 @@ namespace NotificationHub.Jobs;
 
 /// <summary>
 /// Runs one job (whose <c>enrichment.started</c> <see cref="PublishStartedAsync">was published when it was accepted</see>):
-/// a <c>progress</c> per item (coalesced when items finish faster than <see cref="JobOptions.MinProgressInterval"/>;
+/// a <c>progress</c> per item (coalesced when items finish faster than <see cref="WorkerOptions.MinProgressInterval"/>;
 /// the final state is always published), then <c>enrichment.completed</c>, or <c>enrichment.failed</c> with status
 /// <c>cancelled</c> on cancel.
 /// </summary>
@@ -19,7 +19,7 @@ namespace NotificationHub.Jobs;
 public sealed class EnrichmentJobRunner(
     EnrichmentEventBus bus,
     IPartEnricher enricher,
-    IOptions<JobOptions> options,
+    IOptions<WorkerOptions> options,
     JobMetrics metrics,
     TimeProvider time,
     ILogger<EnrichmentJobRunner> logger)

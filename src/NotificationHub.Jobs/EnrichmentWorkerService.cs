@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace NotificationHub.Jobs;
 
 /// <summary>
-/// Takes jobs from the queue and runs up to <see cref="JobOptions.Concurrency"/> at once (unless
-/// <see cref="JobOptions.Enabled"/> is off). On shutdown, jobs still running are given back to the queue at their
+/// Takes jobs from the queue and runs up to <see cref="WorkerOptions.Concurrency"/> at once (unless
+/// <see cref="WorkerOptions.Enabled"/> is off). On shutdown, jobs still running are given back to the queue at their
 /// checkpoint, for another worker to finish.
 /// </summary>
 /// <remarks>
@@ -19,7 +19,7 @@ namespace NotificationHub.Jobs;
 public sealed class EnrichmentWorkerService(
     IJobQueue queue,
     EnrichmentJobRunner runner,
-    IOptions<JobOptions> options,
+    IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<EnrichmentWorkerService> logger) : BackgroundService
 {

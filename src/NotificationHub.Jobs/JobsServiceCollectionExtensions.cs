@@ -11,8 +11,12 @@ public static class JobsServiceCollectionExtensions
     /// <summary>Adds the in-process queue (unless another <see cref="IJobQueue"/> is registered, as the Redis one), the simulated enricher (unless another is registered) and the hosted worker.</summary>
     public static IServiceCollection AddEnrichmentJobs(this IServiceCollection services)
     {
-        services.AddOptions<JobOptions>()
-            .BindConfiguration(JobOptions.SectionName)
+        services.AddOptions<WorkerOptions>()
+            .BindConfiguration(WorkerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<SimulatedEnricherOptions>()
+            .BindConfiguration(WorkerOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);

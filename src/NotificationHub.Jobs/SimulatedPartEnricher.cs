@@ -4,9 +4,9 @@ namespace NotificationHub.Jobs;
 
 /// <summary>
 /// A deterministic stand-in for a supplier lookup: a fixed latency per item, and an error for the MPNs whose hash
-/// falls under <see cref="JobOptions.ErrorRate"/>, so demos and tests are reproducible.
+/// falls under <see cref="SimulatedEnricherOptions.ErrorRate"/>, so demos and tests are reproducible.
 /// </summary>
-public sealed class SimulatedPartEnricher(IOptions<JobOptions> options, TimeProvider time) : IPartEnricher
+public sealed class SimulatedPartEnricher(IOptions<SimulatedEnricherOptions> options, TimeProvider time) : IPartEnricher
 {
     /// <inheritdoc />
     public async ValueTask<string?> EnrichAsync(LineItem item, CancellationToken cancellationToken)

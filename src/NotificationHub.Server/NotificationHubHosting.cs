@@ -44,7 +44,7 @@ public static class NotificationHubHosting
         services.AddProblemDetails();
         services.AddRequestBodyLimits();
         services.AddGracefulShutdown();
-        services.AddHubCors();
+        services.AddNotificationHubCors();
         services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
@@ -56,9 +56,9 @@ public static class NotificationHubHosting
         services.AddHealthChecks()
             .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
             .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
-        services.AddHubObservability();
-        services.AddHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
-        services.AddEnrichmentHub(builder.Configuration);
+        services.AddNotificationHubObservability();
+        services.AddNotificationHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
+        services.AddEnrichmentHub();
         services.AddApiDocumentation();
         return builder;
     }

@@ -6,7 +6,7 @@ namespace NotificationHub.Server.Http;
 public static class CorsServiceCollectionExtensions
 {
     /// <summary>Adds the default CORS policy: configured origins, any header and method, credentials allowed.</summary>
-    public static IServiceCollection AddHubCors(this IServiceCollection services)
+    public static IServiceCollection AddNotificationHubCors(this IServiceCollection services)
     {
         services.AddOptions<HubCorsOptions>().BindConfiguration(HubCorsOptions.SectionName);
         services.AddCors();

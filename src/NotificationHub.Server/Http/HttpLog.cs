@@ -3,6 +3,6 @@ namespace NotificationHub.Server.Http;
 /// <summary>Log messages of the HTTP API's shared request handling.</summary>
 internal static partial class HttpLog
 {
-    [LoggerMessage(500, LogLevel.Information, "Request body refused: {Status} {Code} for {Method} {Path}")]
+    [LoggerMessage(LogEventIds.HttpBodyRefused, LogLevel.Information, "Request body refused: {Status} {Code} for {Method} {Path}")]
     public static partial void BodyRefused(ILogger logger, int status, string code, string method, string path);
 }

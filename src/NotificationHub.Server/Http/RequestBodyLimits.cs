@@ -13,7 +13,7 @@ public static class RequestBodyLimits
     {
         services.AddOptions<RequestBodyOptions>()
             .BindConfiguration(RequestBodyOptions.SectionName)
-            .PostConfigure<IOptions<EventBusOptions>, IOptions<JobOptions>>((options, bus, jobs) =>
+            .PostConfigure<IOptions<EventBusOptions>, IOptions<Jobs.JobEndpointOptions>>((options, bus, jobs) =>
             {
                 options.PublishMaxBytes ??= 4L * bus.Value.MaxEventBytes;
                 options.PublishBatchMaxBytes ??= Math.Max(1L << 20, options.PublishMaxBytes.Value);

@@ -26,7 +26,7 @@ public sealed class RequestBodyOptions
     public long? PublishBatchMaxBytes { get; set; }
 
     /// <summary>
-    /// <c>POST /api/enrichment/{bom_id}/start</c>, bytes. Default: 512 bytes per item of <c>Worker:MaxItemsPerJob</c>,
+    /// <c>POST /api/enrichment/{bom_id}/start</c>, bytes. Default: 512 bytes per item of <c>Jobs:MaxItemsPerJob</c>,
     /// plus 1 KiB.
     /// </summary>
     [Range(1024, 64L << 20)]

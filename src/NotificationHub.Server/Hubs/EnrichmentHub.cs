@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
-using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 
@@ -17,9 +16,7 @@ namespace NotificationHub.Server.Hubs;
 [Authorize(Policy = ClaimNames.TenantPolicy)]
 public sealed class EnrichmentHub(
     EnrichmentEventBus bus,
-    HubSubscriptionRegistry registry,
-    IHubContext<EnrichmentHub> hubContext,
-    LocalHubConnections localConnections,
+    StreamPump streamPump,
     IOptions<EnrichmentHubOptions> hubOptions,
     IOptions<AuthOptions> authOptions,
     Observability.TransportMetrics metrics,
@@ -39,9 +36,6 @@ public sealed class EnrichmentHub(
     /// It starts with the code <c>bus_unavailable</c> (the HTTP problem code), which clients match on.
     /// </summary>
     public const string BusUnavailableMessage = "bus_unavailable: The event bus is unavailable; retry shortly.";
-
-    /// <summary>The SignalR group of a BOM's watchers (membership only: delivery never goes through groups).</summary>
-    public static string GroupName(string bomId) => "bom:" + bomId;
 
     /// <summary>
     /// Watches a BOM: replay after <paramref name="lastEventId"/> (or the current snapshot), then live events, then
@@ -63,7 +57,7 @@ public sealed class EnrichmentHub(
             lastEventId = null;
         }
 
-        var connection = registry.GetOrAdd(connectionId);
+        var connection = ConnectionSubscriptions.Of(Context);
         if (connection.Remove(bomId) is { } previous)
         {
             await previous.StopAsync();
@@ -95,7 +89,7 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connectionId, stream!, hubContext, localConnections.Find(connectionId), logger, connection.RemoveIfSame, AbortTransport(Context), Context.ConnectionAborted);
+        var pump = new BomPump(connection.Connection, stream!, streamPump, logger, connection.RemoveIfSame, AbortTransport(Context));
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:
@@ -114,23 +108,8 @@ public sealed class EnrichmentHub(
         if (Context.ConnectionAborted.IsCancellationRequested)
         {
             // The connection closed while subscribing (OnDisconnectedAsync may already have run): release it all.
-            await registry.RemoveConnectionAsync(connectionId);
+            await connection.CloseAsync();
             throw Refuse("closing", bomId, "The connection is closing.");
-        }
-
-        try
-        {
-            // On the Redis backplane this subscribes to a Redis channel: it fails like the bus does while Redis is out.
-            await Groups.AddToGroupAsync(connectionId, GroupName(bomId), Context.ConnectionAborted);
-        }
-        catch (Exception ex) when (RedisTransientErrors.IsTransient(ex))
-        {
-            if (connection.Remove(bomId) is { } added)
-            {
-                await added.StopAsync();
-            }
-
-            throw Refuse("bus_unavailable", bomId, BusUnavailableMessage);
         }
 
         HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
@@ -145,13 +124,12 @@ public sealed class EnrichmentHub(
     public async Task<bool> UnsubscribeBom(string bomId)
     {
         EnsureValid(bomId);
-        if (!registry.TryGet(Context.ConnectionId, out var connection) || connection.Remove(bomId) is not { } pump)
+        if (ConnectionSubscriptions.Of(Context).Remove(bomId) is not { } pump)
         {
             return false;
         }
 
         await pump.StopAsync();
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(bomId), Context.ConnectionAborted);
         HubLog.Unsubscribed(logger, Context.ConnectionId, bomId);
         return true;
     }
@@ -167,7 +145,7 @@ public sealed class EnrichmentHub(
     /// <inheritdoc />
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        var count = await registry.RemoveConnectionAsync(Context.ConnectionId);
+        var count = await ConnectionSubscriptions.Of(Context).CloseAsync();
         HubLog.Disconnected(logger, Context.ConnectionId, count);
     }
 

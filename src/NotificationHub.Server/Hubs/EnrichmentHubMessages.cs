@@ -18,17 +18,12 @@ public sealed record EnrichmentHubEvent(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("data")] JsonElement Data)
 {
-    private static readonly BusEventEncoding<EnrichmentHubEvent> Encoding = new(static e =>
+    /// <summary>The message of a bus event: its JSON parsed (once per event, see <see cref="SerializedHubEvents"/>).</summary>
+    public static EnrichmentHubEvent From(BusEvent busEvent)
     {
-        var reader = new Utf8JsonReader(e.Json.Span);
-        return new EnrichmentHubEvent(e.EventType, e.EventId, JsonElement.ParseValue(ref reader));
-    });
-
-    /// <summary>
-    /// The message of a bus event. The bus hands the same <see cref="BusEvent"/> to every local subscriber, so its
-    /// JSON is parsed once per event (kept on the event), not once per connection.
-    /// </summary>
-    public static EnrichmentHubEvent From(BusEvent busEvent) => busEvent.GetEncoding(Encoding);
+        var reader = new Utf8JsonReader(busEvent.Json.Span);
+        return new EnrichmentHubEvent(busEvent.EventType, busEvent.EventId, JsonElement.ParseValue(ref reader));
+    }
 
     /// <summary>The <c>stream_end</c> message of a BOM.</summary>
     public static EnrichmentHubEvent StreamEnd(string bomId, string reason) =>

@@ -1,25 +1,20 @@
 using Microsoft.AspNetCore.SignalR;
-using StackExchange.Redis;
 
 namespace NotificationHub.Server.Hubs;
 
 /// <summary>Registers and maps the SignalR hub.</summary>
 public static class HubEndpoints
 {
-    /// <summary>Channel prefix of the SignalR Redis backplane (kept apart from the bus's channels).</summary>
-    public const string BackplaneChannelPrefix = "notificationhub-signalr";
-
     /// <summary>
-    /// Adds SignalR with the JSON and MessagePack protocols, stateful reconnect, the hub's options and registry, and,
-    /// when <c>Redis:ConnectionString</c> is set, the Redis backplane.
+    /// Adds SignalR with the JSON and MessagePack protocols, stateful reconnect and the hub's options; no backplane
+    /// (docs/scaleout.md: every node serves its own connections from its own bus subscriptions).
     /// </summary>
-    public static IServiceCollection AddEnrichmentHub(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddEnrichmentHub(this IServiceCollection services)
     {
         services.AddOptions<EnrichmentHubOptions>()
             .BindConfiguration(EnrichmentHubOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<HubSubscriptionRegistry>();
         services.AddOptions<HubOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<EnrichmentHubOptions>>((signalr, hub) =>
             {
@@ -30,40 +25,17 @@ public static class HubEndpoints
         // Every refused invocation would otherwise be an error with a stack trace (see HubErrorLoggingFilter).
         services.AddLogging(logging => logging.AddFilter(HubErrorLoggingFilter.DispatcherCategory, LogLevel.Critical));
 
-        var signalR = services.AddSignalR()
+        services.AddSignalR()
             .AddJsonProtocol(options =>
             {
                 options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, HubJsonContext.Default);
             })
             .AddMessagePackProtocol(options => options.SerializerOptions = HubMessagePack.SerializerOptions);
 
-        var redis = configuration["Redis:ConnectionString"];
-        if (!string.IsNullOrWhiteSpace(redis))
-        {
-            // The backplane carries SignalR's own traffic (groups, connection-addressed sends from other nodes).
-            // Enrichment events never travel through it: each node's pumps read the bus for their own connections.
-            signalR.AddStackExchangeRedis(redis, options =>
-                options.Configuration.ChannelPrefix = RedisChannel.Literal(BackplaneChannelPrefix));
-        }
-
-        DecorateLifetimeManager(services);
+        // In-process only, no Redis backplane: see EnrichmentHubLifetimeManager. This closed registration overrides
+        // AddSignalR's open generic default for the enrichment hub.
+        services.AddSingleton<HubLifetimeManager<EnrichmentHub>, EnrichmentHubLifetimeManager>();
         return services;
-    }
-
-    /// <summary>
-    /// Wraps the enrichment hub's lifetime manager (whichever was registered last: in-process or the Redis backplane)
-    /// in <see cref="TrackingHubLifetimeManager{THub}"/>, so pumps can write pre-serialized events to their connection.
-    /// </summary>
-    private static void DecorateLifetimeManager(IServiceCollection services)
-    {
-        var openGeneric = services.Last(d => d.ServiceType == typeof(HubLifetimeManager<>)).ImplementationType
-            ?? throw new InvalidOperationException("The SignalR lifetime manager is not registered by type.");
-        var innerType = openGeneric.MakeGenericType(typeof(EnrichmentHub));
-        services.AddSingleton<LocalHubConnections>();
-        services.AddSingleton<HubLifetimeManager<EnrichmentHub>>(provider => new TrackingHubLifetimeManager<EnrichmentHub>(
-            (HubLifetimeManager<EnrichmentHub>)ActivatorUtilities.CreateInstance(provider, innerType),
-            provider.GetRequiredService<LocalHubConnections>(),
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger<TrackingHubLifetimeManager<EnrichmentHub>>()));
     }
 
     /// <summary>

@@ -3,36 +3,33 @@ namespace NotificationHub.Server.Hubs;
 /// <summary>Log messages of the SignalR hub.</summary>
 internal static partial class HubLog
 {
-    [LoggerMessage(300, LogLevel.Debug, "Hub connection {ConnectionId} opened by {Subject} of tenant {TenantId}")]
+    [LoggerMessage(LogEventIds.HubConnected, LogLevel.Debug, "Hub connection {ConnectionId} opened by {Subject} of tenant {TenantId}")]
     public static partial void Connected(ILogger logger, string connectionId, string subject, string? tenantId);
 
-    [LoggerMessage(301, LogLevel.Debug, "Hub connection {ConnectionId} closed; it watched {Count} BOMs")]
+    [LoggerMessage(LogEventIds.HubDisconnected, LogLevel.Debug, "Hub connection {ConnectionId} closed; it watched {Count} BOMs")]
     public static partial void Disconnected(ILogger logger, string connectionId, int count);
 
-    [LoggerMessage(302, LogLevel.Debug, "Hub connection {ConnectionId} subscribed to BOM {BomId}, resume from {LastEventId}, recovered {Recovered}")]
+    [LoggerMessage(LogEventIds.HubSubscribed, LogLevel.Debug, "Hub connection {ConnectionId} subscribed to BOM {BomId}, resume from {LastEventId}, recovered {Recovered}")]
     public static partial void Subscribed(ILogger logger, string connectionId, string bomId, string? lastEventId, bool recovered);
 
-    [LoggerMessage(303, LogLevel.Debug, "Hub connection {ConnectionId} unsubscribed from BOM {BomId}")]
+    [LoggerMessage(LogEventIds.HubUnsubscribed, LogLevel.Debug, "Hub connection {ConnectionId} unsubscribed from BOM {BomId}")]
     public static partial void Unsubscribed(ILogger logger, string connectionId, string bomId);
 
-    [LoggerMessage(304, LogLevel.Debug, "Hub invocation refused ({Reason}) for connection {ConnectionId}, BOM {BomId}: {Message}")]
+    [LoggerMessage(LogEventIds.HubRefused, LogLevel.Debug, "Hub invocation refused ({Reason}) for connection {ConnectionId}, BOM {BomId}: {Message}")]
     public static partial void Refused(ILogger logger, string reason, string connectionId, string bomId, string message);
 
-    [LoggerMessage(310, LogLevel.Error, "Hub method {Method} failed on connection {ConnectionId}")]
+    [LoggerMessage(LogEventIds.HubInvocationFailed, LogLevel.Error, "Hub method {Method} failed on connection {ConnectionId}")]
     public static partial void InvocationFailed(ILogger logger, Exception exception, string method, string connectionId);
 
-    [LoggerMessage(305, LogLevel.Debug, "Hub stream of BOM {BomId} for connection {ConnectionId} ended: {Reason}")]
+    [LoggerMessage(LogEventIds.HubStreamEnded, LogLevel.Debug, "Hub stream of BOM {BomId} for connection {ConnectionId} ended: {Reason}")]
     public static partial void StreamEnded(ILogger logger, string connectionId, string bomId, string reason);
 
-    [LoggerMessage(306, LogLevel.Warning, "Hub stream of BOM {BomId} for connection {ConnectionId} failed")]
+    [LoggerMessage(LogEventIds.HubPumpFailed, LogLevel.Warning, "Hub stream of BOM {BomId} for connection {ConnectionId} failed")]
     public static partial void PumpFailed(ILogger logger, Exception exception, string connectionId, string bomId);
 
-    [LoggerMessage(308, LogLevel.Warning, "Hub backplane cleanup at {Stage} failed ({ExceptionType}: {Message}); the connection is closed regardless")]
-    public static partial void BackplaneCleanupFailed(ILogger logger, string stage, string exceptionType, string message);
-
-    [LoggerMessage(309, LogLevel.Information, "Hub request ({Method}) with another principal's connection token refused (404) for {Subject} of tenant {TenantId}")]
+    [LoggerMessage(LogEventIds.HubForeignConnectionToken, LogLevel.Information, "Hub request ({Method}) with another principal's connection token refused (404) for {Subject} of tenant {TenantId}")]
     public static partial void ForeignConnectionToken(ILogger logger, string method, string subject, string? tenantId);
 
-    [LoggerMessage(307, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
+    [LoggerMessage(LogEventIds.HubAlreadyEnded, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
     public static partial void AlreadyEnded(ILogger logger, string connectionId, string bomId);
 }

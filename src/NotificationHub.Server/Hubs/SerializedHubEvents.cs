@@ -7,7 +7,8 @@ namespace NotificationHub.Server.Hubs;
 /// <summary>
 /// The <c>EnrichmentEvent</c> invocation of a bus event as a <see cref="SerializedHubMessage"/>: SignalR serializes
 /// it once per hub protocol (JSON, MessagePack) on first write and every connection gets the same bytes. The bus
-/// hands the same <see cref="BusEvent"/> to every local subscriber, so the message is kept on the event.
+/// hands the same <see cref="BusEvent"/> to every local subscriber, so the message is kept on the event (one encoding
+/// slot: the event's JSON is parsed once, into the message's argument).
 /// </summary>
 internal static class SerializedHubEvents
 {

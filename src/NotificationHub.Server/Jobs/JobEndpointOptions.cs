@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace NotificationHub.Server.Jobs;
 
 /// <summary>Settings of the Re-Enrich endpoints, bound from the <c>Jobs</c> section.</summary>
@@ -14,4 +16,8 @@ public sealed class JobEndpointOptions
     /// README's curl examples and the demo page work on a fresh local server.
     /// </summary>
     public bool UsersMayCreateBoms { get; set; }
+
+    /// <summary>Most line items one job may have; a larger <c>start</c> is <c>400 invalid_job</c>.</summary>
+    [Range(1, 100_000)]
+    public int MaxItemsPerJob { get; set; } = 1000;
 }

@@ -17,7 +17,7 @@ public static class JobEndpoints
     /// <summary>Binds <see cref="JobEndpointOptions"/>.</summary>
     public static IServiceCollection AddEnrichmentJobEndpoints(this IServiceCollection services)
     {
-        services.AddOptions<JobEndpointOptions>().BindConfiguration(JobEndpointOptions.SectionName).ValidateOnStart();
+        services.AddOptions<JobEndpointOptions>().BindConfiguration(JobEndpointOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 
@@ -36,7 +36,7 @@ public static class JobEndpoints
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> StartAsync(
         string bom_id, HttpContext http, EnrichmentEventBus bus, IJobQueue queue, EnrichmentJobRunner runner,
-        IOptions<JobOptions> jobOptions, IOptions<JobEndpointOptions> endpointOptions, IOptions<AuthOptions> authOptions)
+        IOptions<JobEndpointOptions> endpointOptions, IOptions<AuthOptions> authOptions)
     {
         if (!BomIds.IsValid(bom_id))
         {
@@ -74,7 +74,7 @@ public static class JobEndpoints
 
         {
             var items = request?.Items ?? await queue.GetLastItemsAsync(bom_id, http.RequestAborted);
-            var max = jobOptions.Value.MaxItemsPerJob;
+            var max = endpointOptions.Value.MaxItemsPerJob;
             if (items is null || items.Count == 0)
             {
                 return ApiProblems.InvalidJob("No items: send { \"items\": [ { \"mpn\": ... } ] } (or re-enrich a BOM enriched before).");

@@ -14,7 +14,7 @@ public static class ObservabilityExtensions
     /// Adds OpenTelemetry metrics: the bus's meter, ASP.NET Core's, Kestrel's and the runtime's (GC heap, allocated
     /// bytes: the load tool reads allocations per delivery from them).
     /// </summary>
-    public static IServiceCollection AddHubObservability(this IServiceCollection services)
+    public static IServiceCollection AddNotificationHubObservability(this IServiceCollection services)
     {
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(BusMetrics.MeterName, TransportMetrics.MeterName, NotificationHub.Jobs.JobMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")

@@ -16,7 +16,7 @@ public static class TracingExtensions
     public const string EnabledKey = "Tracing:Enabled";
 
     /// <summary>Adds tracing when enabled (see the class remarks).</summary>
-    public static IServiceCollection AddHubTracing(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddNotificationHubTracing(this IServiceCollection services, IConfiguration configuration)
     {
         var enabled = configuration.GetValue<bool?>(EnabledKey)
             ?? (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]));

@@ -26,7 +26,7 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
         {
             case "EnrichmentStream":
                 operation.Description = "WHATWG Server-Sent Events: `retry:`, `connected`, the snapshot or the replayed events, then live "
-                    + "events (`progress`, `enrichment.*`), `keepalive` comments every `Sse:KeepAliveInterval`, and `stream_end` "
+                    + "events (`progress`, `enrichment.*`), `keepalive` comments every `Stream:KeepAliveInterval`, and `stream_end` "
                     + "with a reason. Resume with `Last-Event-ID` (or `?last_event_id=`). Events: docs/protocol.md §2.";
                 operation.Responses["200"] = new OpenApiResponse
                 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace NotificationHub.Server.RateLimiting;
 
 /// <summary>
-/// The connection limits of <see cref="HubRateLimitOptions"/>, shared by SSE streams and SignalR connections (every
+/// The connection limits of <see cref="ConnectionLimitOptions"/>, shared by SSE streams and SignalR connections (every
 /// transport): per user and per tenant at once, and connection attempts per user per minute.
 /// </summary>
 /// <remarks>
@@ -20,7 +20,7 @@ public sealed class ConnectionLimiter : IDisposable
     private readonly PartitionedRateLimiter<ConnectionOwner> _perTenant;
 
     /// <summary>Creates the limiters from the options.</summary>
-    public ConnectionLimiter(IOptions<HubRateLimitOptions> options)
+    public ConnectionLimiter(IOptions<ConnectionLimitOptions> options)
     {
         var limits = options.Value;
         _attempts = PartitionedRateLimiter.Create<ConnectionOwner, ConnectionOwner>(owner =>

@@ -17,8 +17,8 @@ public static class ConnectionRateLimiter
     /// <summary>Adds the limiter and the hub's gate.</summary>
     public static IServiceCollection AddConnectionRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<HubRateLimitOptions>()
-            .BindConfiguration(HubRateLimitOptions.SectionName)
+        services.AddOptions<ConnectionLimitOptions>()
+            .BindConfiguration(ConnectionLimitOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<ConnectionLimiter>();

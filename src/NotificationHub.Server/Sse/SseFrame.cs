@@ -31,13 +31,6 @@ public static class SseFrame
     public static void WriteRetry(IBufferWriter<byte> writer, TimeSpan retry) =>
         WriteField(writer, "retry: "u8, ((long)retry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Writes a comment line (ignored by EventSource; used to open the stream through proxies).</summary>
-    public static void WriteComment(IBufferWriter<byte> writer, string text)
-    {
-        EnsureSingleLine(text, nameof(text));
-        WriteField(writer, ": "u8, text);
-    }
-
     private static void WriteData(IBufferWriter<byte> writer, ReadOnlySpan<byte> data)
     {
         // CRLF, CR and LF all end a line for the parser; each line becomes its own data: field.

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -17,6 +15,7 @@ namespace NotificationHub.Server.Sse;
 /// </summary>
 public sealed class SseHandler(
     EnrichmentEventBus bus,
+    StreamPump pump,
     IOptions<SseOptions> sseOptions,
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
@@ -80,28 +79,12 @@ public sealed class SseHandler(
 
             var writer = response.BodyWriter;
             SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-            WriteJsonEvent(writer, EnrichmentEventNames.Connected,
+            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected,
                 new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
 
-            var expiresAt = http.User.GetExpiry() ?? DateTimeOffset.MaxValue;
-            string? reason;
-            using (var signals = new SseStreamSignals(stream, writer, time, sseOptions.Value.KeepAliveInterval, expiresAt, cancel, host.ApplicationStopping))
-            {
-                try
-                {
-                    reason = await PumpAsync(stream, writer, signals, cancel);
-                }
-                catch (SlowConsumerException)
-                {
-                    reason = StreamEndReasons.SlowConsumer;
-                }
-                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-                {
-                    reason = null; // the client left
-                }
-            }
-
-            if (reason is not null && !await TryEndAsync(http, writer, bomId, reason))
+            var (reason, endWritten) = await pump.RunAsync(stream, new SseStreamSink(http, bomId, time), keepAlive: true,
+                http.User.GetExpiry() ?? DateTimeOffset.MaxValue, cancel, host.ApplicationStopping);
+            if (reason is not null && !endWritten)
             {
                 reason += ", stream_end not written: connection aborted";
             }
@@ -113,88 +96,6 @@ public sealed class SseHandler(
             metrics.OpenConnections.Add(-1, transportTag);
         }
     }
-
-    /// <summary>
-    /// Writes <c>stream_end</c>, waiting at most <see cref="SseOptions.StreamEndWriteTimeout"/> for the client to take
-    /// it; a client that does not read (a slow consumer, or anyone at shutdown) is then disconnected, so neither
-    /// its connection nor its buffered bytes outlive the stream. False when it had to be aborted.
-    /// </summary>
-    private async Task<bool> TryEndAsync(HttpContext http, System.IO.Pipelines.PipeWriter writer, string bomId, string reason)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        timeout.CancelAfter(sseOptions.Value.StreamEndWriteTimeout);
-        try
-        {
-            WriteJsonEvent(writer, EnrichmentEventNames.StreamEnd,
-                new StreamEndEvent { BomId = bomId, Reason = reason }, EnrichmentJsonContext.Default.StreamEndEvent);
-            var flushed = await writer.FlushAsync(timeout.Token);
-            if (flushed.IsCanceled)
-            {
-                // An interruption that came after the pump's last flush (CancelPendingFlush cancels the next one).
-                flushed = await writer.FlushAsync(timeout.Token);
-            }
-
-            return !flushed.IsCanceled;
-        }
-        catch (OperationCanceledException)
-        {
-            http.Abort();
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// Writes events as they come and keepalives when due; returns the <c>stream_end</c> reason, or null when the
-    /// client left. Waits without a token: <see cref="SseStreamSignals"/> wakes it (and cancels a blocked flush).
-    /// </summary>
-    private async Task<string?> PumpAsync(EnrichmentStream stream, System.IO.Pipelines.PipeWriter writer, SseStreamSignals signals, CancellationToken aborted)
-    {
-        while (true)
-        {
-            while (stream.TryRead(out var busEvent))
-            {
-                writer.Write(SseFrameCache.Get(busEvent));
-                if (stream.Ended)
-                {
-                    await writer.FlushAsync(CancellationToken.None); // interrupted by the signals, not a token
-                    return aborted.IsCancellationRequested ? null : StreamEndReasons.ForTerminal(busEvent.EventType);
-                }
-            }
-
-            if (signals.TakeKeepAlive())
-            {
-                WriteJsonEvent(writer, EnrichmentEventNames.KeepAlive,
-                    new KeepAliveEvent { Timestamp = time.GetUtcNow() }, EnrichmentJsonContext.Default.KeepAliveEvent);
-            }
-
-            await writer.FlushAsync(CancellationToken.None); // interrupted by the signals, not a token
-            if (aborted.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            if (stream.CutOffToken.IsCancellationRequested)
-            {
-                return StreamEndReasons.SlowConsumer; // cut off while a write was blocked on a client that does not read
-            }
-
-            if (host.ApplicationStopping.IsCancellationRequested)
-            {
-                return StreamEndReasons.ServerShutdown; // draining: the client reconnects (elsewhere) with its Last-Event-ID
-            }
-
-            if (signals.Expired)
-            {
-                return StreamEndReasons.TokenExpired;
-            }
-
-            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; throws SlowConsumerException when cut off
-        }
-    }
-
-    private static void WriteJsonEvent<T>(System.IO.Pipelines.PipeWriter writer, string eventName, T data,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
-        SseFrame.WriteEvent(writer, id: null, eventName, JsonSerializer.SerializeToUtf8Bytes(data, typeInfo));
 
     private Task RefuseAsync(HttpContext http, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem, string bomId)
     {

@@ -73,7 +73,7 @@ public sealed class RedisRestartTests
         await using var server = await HubServer.StartAsync(new Dictionary<string, string?>
         {
             ["Redis:ConnectionString"] = redis.ConnectionString,
-            ["Sse:KeepAliveInterval"] = "00:00:00.250",
+            ["Stream:KeepAliveInterval"] = "00:00:00.250",
         });
         const string bom = "bom-redis-restart";
         var publisher = server.PublisherToken();

@@ -24,7 +24,7 @@ public sealed class SlowConsumerTests
     {
         ["Bus:SubscriberQueueCapacity"] = QueueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Bus:MaxEventBytes"] = "1048576",
-        ["Sse:StreamEndWriteTimeout"] = "00:00:00.200",
+        ["Stream:EndWriteTimeout"] = "00:00:00.200",
     });
 
     private static Task<BusEvent> PublishBigAsync(HubServer server, string bomId, int step) =>
@@ -112,13 +112,13 @@ public sealed class SlowConsumerTests
         var rest = await fast.ReadUntilStreamEndAsync();
         Assert.Equal([completed.EventId, null], rest.Select(e => e.Id));
 
-        // The hub aborted the stalled connection (its blocked send was cancelled): the socket ends, the registry forgets it.
+        // The hub aborted the stalled connection (its blocked send was cancelled): the socket ends. Its per-connection
+        // state lives in the connection's Items and goes with it; both streams are released (cut off, and ended).
         var stalledText = await stalled.ReadUntilClosedAsync();
         Assert.DoesNotContain(completed.EventId, stalledText, StringComparison.Ordinal);
         // No SignalR close message: one from HubCallerContext.Abort carries allowReconnect:false and clients would not reconnect.
         Assert.DoesNotContain("\"type\":7", stalledText, StringComparison.Ordinal);
-        var registry = server.Services.GetRequiredService<HubSubscriptionRegistry>();
-        await WaitUntilAsync(() => registry.ConnectionCount == 1, "the stalled connection was released");
+        await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 0, "both streams were released");
         Assert.True(fast.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
         Assert.NotEmpty(ids);
     }

@@ -46,7 +46,7 @@ public sealed class HubServer : IAsyncDisposable
     /// <summary>The server's services.</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server; <paramref name="settings"/> override configuration keys (e.g. <c>Sse:KeepAliveInterval</c>).</summary>
+    /// <summary>Starts a server; <paramref name="settings"/> override configuration keys (e.g. <c>Stream:KeepAliveInterval</c>).</summary>
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="environmentName">The host environment (Production unless a test needs Development-only endpoints).</param>
     /// <param name="contentRootPath">The content root (default: the current directory).</param>

@@ -62,7 +62,7 @@ public sealed class TwoHubRun : IAsyncDisposable
     /// </summary>
     public static async Task<TwoHubRun> StartAsync(IDictionary<string, string?> settings, string bomId, ITestOutputHelper output)
     {
-        settings = new Dictionary<string, string?>(settings) { ["Sse:KeepAliveInterval"] = "00:00:01" };
+        settings = new Dictionary<string, string?>(settings) { ["Stream:KeepAliveInterval"] = "00:00:01" };
         var hubs = await Task.WhenAll(HubProcess.StartAsync(settings), HubProcess.StartAsync(settings)).WaitAsync(TimeSpan.FromSeconds(60));
         var run = new TwoHubRun(hubs, bomId, output);
         try

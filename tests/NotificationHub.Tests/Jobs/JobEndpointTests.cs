@@ -221,7 +221,7 @@ public sealed class JobEndpointTests
     [Fact]
     public async Task Too_many_items_is_400()
     {
-        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Worker:MaxItemsPerJob"] = "5", ["Jobs:UsersMayCreateBoms"] = "true" });
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?> { ["Jobs:MaxItemsPerJob"] = "5", ["Jobs:UsersMayCreateBoms"] = "true" });
         using var response = await PostAsync(server, $"api/enrichment/bom-many/start", server.Token("acme"), Items(6));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

@@ -41,7 +41,7 @@ public sealed class RedisFaultTests
         });
         var token = server.Token("acme");
 
-        // Connected while Redis is up: with Redis down, SignalR's own Redis backplane already fails the connect.
+        // Connected while Redis is up (a hub connect needs no Redis: there is no backplane); SubscribeBom is what fails.
         await using var hub = new HubConnectionBuilder()
             .WithUrl(server.HubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();

@@ -293,7 +293,7 @@ public abstract class SseEndpointTests
     [Fact]
     public async Task Keepalive_event_is_sent_when_idle()
     {
-        await using var server = await StartServerAsync(new Dictionary<string, string?> { ["Sse:KeepAliveInterval"] = "00:00:00.200" });
+        await using var server = await StartServerAsync(new Dictionary<string, string?> { ["Stream:KeepAliveInterval"] = "00:00:00.200" });
         var bom = NewBomId();
         await server.Bus.ClaimAsync(bom, "acme");
         await using var sse = await server.OpenStreamAsync(bom, server.Token("acme"));

@@ -62,12 +62,6 @@ public sealed class SseFrameTests
     }
 
     [Fact]
-    public void Comment_starts_with_a_colon()
-    {
-        Assert.Equal(": hello\n", Frame(w => SseFrame.WriteComment(w, "hello")));
-    }
-
-    [Fact]
     public void Bus_event_frame_is_built_once_and_shared()
     {
         var busEvent = new NotificationHub.Bus.BusEvent("5-0", "progress", "b", "t", "{\"x\":1}"u8.ToArray());

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace NotificationHub.Server.RateLimiting;
 
 /// <summary>Connection limits, bound from the <c>RateLimiting</c> section. They apply to SSE streams and SignalR alike.</summary>
-public sealed class HubRateLimitOptions
+public sealed class ConnectionLimitOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "RateLimiting";

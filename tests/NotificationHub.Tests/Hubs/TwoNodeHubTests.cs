@@ -1,28 +1,26 @@
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace NotificationHub.Tests.Hubs;
 
 /// <summary>
-/// Two hub nodes sharing one real redis-server as the SignalR backplane. Delivery is connection-addressed from each
-/// node's own bus subscription, so the backplane must never duplicate an event.
+/// Two hub nodes sharing one real redis-server, without a SignalR backplane: delivery is connection-addressed from
+/// each node's own bus subscription, so each client gets each event exactly once, and SignalR itself uses no Redis.
 /// </summary>
 [Collection("redis")]
-public sealed class BackplaneTests(RedisServerFixture redis)
+public sealed class TwoNodeHubTests(RedisServerFixture redis)
 {
     [Fact]
-    public async Task With_the_backplane_on_each_client_gets_each_event_once()
+    public async Task Two_nodes_on_one_redis_deliver_each_event_once_and_subscribe_no_signalr_channel()
     {
         var settings = new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString };
         await using var nodeA = await HubServer.StartAsync(settings);
         await using var nodeB = await HubServer.StartAsync(settings);
-        // The node's manager decorates the backplane's (it records local connections for pre-serialized writes).
-        var manager = Assert.IsType<TrackingHubLifetimeManager<EnrichmentHub>>(nodeA.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
-        Assert.IsType<RedisHubLifetimeManager<EnrichmentHub>>(manager.Inner);
+        Assert.IsType<EnrichmentHubLifetimeManager>(nodeA.Services.GetRequiredService<HubLifetimeManager<EnrichmentHub>>());
 
         var bom = $"bom-scaled-{Guid.NewGuid():N}";
         var marker = $"bom-marker-{Guid.NewGuid():N}";
@@ -33,7 +31,7 @@ public sealed class BackplaneTests(RedisServerFixture redis)
             await node.ClaimAsync(marker, tenant);
         }
 
-        // Two clients on node A and one on node B, all in the BOM's group (which spans both nodes through Redis).
+        // Two clients on node A and one on node B.
         await using var a1 = await HubClient.ConnectAsync(nodeA, nodeA.Token(tenant));
         await using var a2 = await HubClient.ConnectAsync(nodeA, nodeA.Token(tenant), messagePack: true);
         await using var b1 = await HubClient.ConnectAsync(nodeB, nodeB.Token(tenant));
@@ -75,5 +73,11 @@ public sealed class BackplaneTests(RedisServerFixture redis)
 
         Assert.Equal([.. ids, null], bReceived.Select(e => e.Id));
         Assert.NotNull(bMarker);
+
+        // The only channels on Redis are the bus's (a SignalR backplane subscribed "notificationhub-signalr*" ones).
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var channels = (RedisResult[])(await mux.GetServers()[0].ExecuteAsync("PUBSUB", "CHANNELS", "*"))!;
+        Assert.NotEmpty(channels);
+        Assert.All(channels, c => Assert.DoesNotContain("signalr", (string)c!, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -2,8 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace NotificationHub.Jobs;
 
-/// <summary>Worker settings, bound from the <c>Worker</c> section.</summary>
-public sealed class JobOptions
+/// <summary>
+/// The job worker's settings, bound from the <c>Worker</c> section (the simulated enricher's are
+/// <see cref="SimulatedEnricherOptions"/>; the API's job limits are the server's <c>Jobs</c> section).
+/// </summary>
+public sealed class WorkerOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Worker";
@@ -14,21 +17,9 @@ public sealed class JobOptions
     /// </summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Simulated time to enrich one item.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan ItemLatency { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Share of items the simulator fails (deterministic per MPN), 0 to 1.</summary>
-    [Range(0.0, 1.0)]
-    public double ErrorRate { get; set; } = 0.03;
-
     /// <summary>Progress events closer together than this are coalesced (the final state is always published).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MinProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>Most line items one job may have.</summary>
-    [Range(1, 100_000)]
-    public int MaxItemsPerJob { get; set; } = 1000;
 
     /// <summary>Jobs one worker runs at once.</summary>
     [Range(1, 256)]
