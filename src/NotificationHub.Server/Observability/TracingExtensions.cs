@@ -31,6 +31,7 @@ public static class TracingExtensions
                 !http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
                 && !http.Request.Path.StartsWithSegments(ObservabilityExtensions.MetricsPath, StringComparison.Ordinal))
             .AddSource(NotificationHub.Bus.BusTracing.SourceName) // publish and per-node receive spans, docs/operations.md
+            .AddSource(NotificationHub.Jobs.JobTracing.SourceName) // the in-process runner's job runs
             .AddHttpClientInstrumentation()
             .AddRedisInstrumentation() // the bus's connection, from DI, when Redis is configured
             .AddOtlpExporter());

@@ -6,14 +6,15 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using NotificationHub.Bus;
+using NotificationHub.Jobs;
 using NotificationHub.Tests.Infrastructure;
 
 namespace NotificationHub.Tests.Ops;
 
 /// <summary>
-/// One event followed across the bus by its exported spans (issue 16 item 5): published through one hub process with
-/// a caller's <c>traceparent</c>, delivered by another hub process (same Redis) to an SSE stream and a SignalR client.
-/// Both processes export over OTLP/HTTP to <see cref="OtlpTraceReceiver"/>.
+/// Events followed across the bus by their exported spans (issue 16 item 5): published through one hub process with a
+/// caller's <c>traceparent</c> and delivered by another (same Redis), or published by a job run on a worker process
+/// and delivered by a hub. Every process exports over OTLP/HTTP to one <see cref="OtlpTraceReceiver"/>.
 /// </summary>
 [Collection("redis")]
 public sealed class BusTracingAcrossHubsTests(RedisServerFixture redis)
@@ -101,6 +102,71 @@ public sealed class BusTracingAcrossHubsTests(RedisServerFixture redis)
         Assert.Equal(bom, receive.Attribute(BusTracing.BomIdAttribute));
         Assert.Equal(NotificationHub.Contracts.EnrichmentEventNames.Progress, receive.Attribute(BusTracing.EventTypeAttribute));
         Assert.Equal("2", receive.Attribute(BusTracing.SubscribersAttribute)); // the SSE stream and the SignalR subscription
+    }
+
+    [Fact]
+    public async Task A_job_run_on_a_worker_links_to_the_request_that_started_it_and_the_hub_that_delivers_its_events_links_to_its_publishes()
+    {
+        await using var receiver = await OtlpTraceReceiver.StartAsync();
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        Dictionary<string, string?> Settings(string service) => new()
+        {
+            ["Redis:ConnectionString"] = redis.ConnectionString,
+            ["Redis:KeyPrefix"] = prefix + "bom:",
+            ["Redis:ChannelPrefix"] = prefix + "enrichment:bom:",
+            ["JobQueue:KeyPrefix"] = "{" + prefix + "jobs}:",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+            ["OTEL_SERVICE_NAME"] = service,
+        };
+        var hubSettings = Settings("hub");
+        hubSettings["Worker:Enabled"] = "false"; // jobs run on the worker process only
+        await using var hub = await HubProcess.StartAsync(hubSettings);
+        var workerSettings = Settings("worker");
+        workerSettings["Worker:ItemLatency"] = "00:00:00.050";
+        workerSettings["Worker:ErrorRate"] = "0";
+        workerSettings["JobQueue:PollInterval"] = "00:00:00.050";
+        workerSettings["Logging:LogLevel:Default"] = "Information";
+        await using var worker = await WorkerProcess.StartAsync(workerSettings);
+
+        var bom = $"bom-trace-{Guid.NewGuid():N}";
+        var claimedId = await hub.PublishJsonAsync(bom, Started); // the BOM is acme's, so a stream can open before the job
+        var token = hub.Token("acme");
+        await using var sse = await SseConnection.OpenAsync(hub.Client, $"api/enrichment/stream/{bom}?token={token}");
+        await ReadSseUntilAsync(sse, claimedId);
+
+        var callerTraceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var start = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bom}/start")
+        {
+            Content = new StringContent("""{"items":[{"mpn":"T-1"},{"mpn":"T-2"},{"mpn":"T-3"}]}""", Encoding.UTF8, "application/json"),
+        };
+        start.Headers.Authorization = new("Bearer", token);
+        start.Headers.Add("traceparent", $"00-{callerTraceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var response = await hub.Client.SendAsync(start).Bounded();
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var jobId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("job_id").GetString()!;
+        var completed = (await sse.ReadUntilAsync("enrichment.completed")).Last();
+        Assert.Equal("enrichment.completed", completed.Event);
+
+        var request = await receiver.WaitForAsync(
+            s => s.ServiceName == "hub" && s.Kind == OtlpSpan.Server && s.TraceId == callerTraceId, "server span of the start request");
+        var run = await receiver.WaitForAsync(
+            s => s.ServiceName == "worker" && s.Name == JobTracing.RunSpanName && s.Attribute(JobTracing.JobIdAttribute) == jobId,
+            "job run span on the worker");
+        var publish = await receiver.WaitForAsync(
+            s => s.ServiceName == "worker" && s.Name == BusTracing.PublishSpanName && s.Attribute(BusTracing.EventIdAttribute) == completed.Id,
+            "the worker's publish span of enrichment.completed");
+        var receive = await receiver.WaitForAsync(
+            s => s.ServiceName == "hub" && s.Name == BusTracing.ReceiveSpanName && s.Attribute(BusTracing.EventIdAttribute) == completed.Id,
+            "the hub's receive span of enrichment.completed");
+
+        Assert.Equal([new OtlpLink(request.TraceId, request.SpanId)], run.Links);
+        Assert.Equal("", run.ParentSpanId);
+        Assert.Equal(run.TraceId, publish.TraceId);
+        Assert.Equal(run.SpanId, publish.ParentSpanId);
+        Assert.Equal([new OtlpLink(publish.TraceId, publish.SpanId)], receive.Links);
+        Assert.Equal("1", receive.Attribute(BusTracing.SubscribersAttribute));
     }
 
     private static async Task<SseEvent> ReadSseUntilAsync(SseConnection sse, string eventId)
