@@ -8,8 +8,8 @@ namespace NotificationHub.Bus;
 /// <list type="bullet">
 /// <item><see cref="PublishSpanName"/> (producer): one per accepted publish, a child of the caller's current activity
 /// (the publish request's server span, or the worker's); its context travels with the event (<see cref="TraceContextFrame"/>);</item>
-/// <item><see cref="ReceiveSpanName"/> (consumer): one per live event per node that has subscribers of the BOM, a new
-/// trace <em>linked</em> to the publish span (one publish fans out to many nodes, so it is no parent), tagged with the
+/// <item><see cref="ReceiveSpanName"/> (consumer): one per live traced event per node that has subscribers of the BOM, a
+/// new trace <em>linked</em> to the publish span (one publish fans out to many nodes, so it is no parent), tagged with the
 /// number of local subscribers it was queued to.</item>
 /// </list>
 /// Nothing is created or allocated unless a listener samples the source (<see cref="ActivitySource.HasListeners"/>).
@@ -66,22 +66,21 @@ public static class BusTracing
         publish is { IdFormat: ActivityIdFormat.W3C, Id: { Length: TraceContextFrame.TraceParentLength } id } ? id : null;
 
     /// <summary>
-    /// Starts the receive span of a live event, linked to the publish span in <paramref name="traceParent"/> (when the
-    /// message carried one), or returns null when nobody listens. It is a root whatever activity is current (the
-    /// in-memory backend fans out inside the publish), and is not made current: nothing runs beneath it.
+    /// Starts the receive span of a live event, linked to the publish span in <paramref name="traceParent"/>, or returns
+    /// null when nobody listens or the message carried no trace context: an untraced publish (not sampled, or from a
+    /// producer that does not trace) has no receive spans either, so their volume follows the publishers' sampling.
+    /// It is a root whatever activity is current (the in-memory backend fans out inside the publish), and is not made
+    /// current: nothing runs beneath it.
     /// </summary>
     internal static Activity? StartReceive(BusEvent busEvent, ReadOnlySpan<byte> traceParent)
     {
-        if (!Source.HasListeners())
+        if (traceParent.IsEmpty || !Source.HasListeners()
+            || !ActivityContext.TryParse(Encoding.ASCII.GetString(traceParent), null, out var publish))
         {
             return null;
         }
 
-        ActivityLink[]? links = null;
-        if (!traceParent.IsEmpty && ActivityContext.TryParse(Encoding.ASCII.GetString(traceParent), null, out var publish))
-        {
-            links = [new ActivityLink(publish)];
-        }
+        ActivityLink[] links = [new ActivityLink(publish)];
 
         var current = Activity.Current;
         Activity.Current = null;
