@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Configuration;
@@ -28,13 +29,32 @@ public class FanOutBenchmarks
     private IHubProtocol _messagePack = null!;
     private PublishEventRequest _request = null!;
 
+    private ActivityListener? _listener;
+
     /// <summary>Local subscribers of the BOM.</summary>
     [Params(1, 100, 1000)]
     public int Subscribers { get; set; }
 
+    /// <summary>
+    /// Whether a listener samples the bus's spans (tracing on: a publish span, the frame, a receive span per event);
+    /// false is the default deployment, where none exists.
+    /// </summary>
+    [Params(false, true)]
+    public bool Traced { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
+        if (Traced)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == BusTracing.SourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:SubscriberQueueCapacity"] = "1024" })
             .Build();
@@ -82,6 +102,7 @@ public class FanOutBenchmarks
         }
 
         _services.Dispose();
+        _listener?.Dispose();
     }
 
     /// <summary>SSE: the frame cached per event, the same bytes for every subscriber.</summary>

@@ -17,7 +17,9 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     /// Appends one event atomically. KEYS: owner, log, meta, and the idempotency key when the publish has one.
     /// ARGV: tenant, template, max log length, channel, terminal ("1"/"0"), finished retention ms, idle retention ms,
     /// count replicas ("1"/"0"), idempotency window ms, publish command (<c>PUBLISH</c>, or <c>SPUBLISH</c> for the
-    /// BOM's shard channel, which is in the keys' slot). Returns <c>{id, repeat, replicas}</c>: the log id (of the
+    /// BOM's shard channel, which is in the keys' slot), and optionally the publish span's <c>traceparent</c>, which
+    /// then precedes the envelope on the channel (<see cref="TraceContextFrame"/>; the log and snapshot keep the bare
+    /// envelope). Returns <c>{id, repeat, replicas}</c>: the log id (of the
     /// first publish when <c>repeat</c> is 1), and the master's connected replicas (0 unless counted); or false (a
     /// null reply) when another tenant owns the BOM.
     /// </summary>
@@ -76,7 +78,11 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         if KEYS[4] then
           redis.call('SET', KEYS[4], id, 'PX', ARGV[9])
         end
-        redis.call(ARGV[10], ARGV[4], json)
+        if ARGV[11] then
+          redis.call(ARGV[10], ARGV[4], ARGV[11] .. '\n' .. json)
+        else
+          redis.call(ARGV[10], ARGV[4], json)
+        end
         return {id, 0, replicas}
         """;
 
@@ -231,24 +237,34 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         var countReplicas = ackTimeout > TimeSpan.Zero
             && (Volatile.Read(ref _replicasSeen) == 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _countReplicasFrom));
         var sharded = Sharded("append", bomId);
+        RedisValue[] args =
+            [
+                pending.TenantId,
+                pending.JsonTemplate,
+                _busOptions.ReplayLogMaxLength,
+                _names.ChannelName(bomId, sharded),
+                pending.IsTerminal ? "1" : "0",
+                (long)_busOptions.FinishedRetention.TotalMilliseconds,
+                (long)_busOptions.IdleRetention.TotalMilliseconds,
+                countReplicas ? "1" : "0",
+                (long)pending.IdempotencyWindow.TotalMilliseconds,
+                sharded ? ShardedPublishCommand : PublishCommand,
+            ];
+        if (pending.TraceParent is { } traceParent)
+        {
+            // Validated here: the script would frame any string before the envelope.
+            if (!TraceContextFrame.IsTraceParent(System.Text.Encoding.ASCII.GetBytes(traceParent)))
+            {
+                throw new ArgumentException("Not a version-00 traceparent.", nameof(pending));
+            }
+
+            args = [.. args, traceParent];
+        }
+
         RedisResult result;
         try
         {
-            result = await db.ScriptEvaluateAsync(
-                AppendScript,
-                keys,
-                [
-                    pending.TenantId,
-                    pending.JsonTemplate,
-                    _busOptions.ReplayLogMaxLength,
-                    _names.ChannelName(bomId, sharded),
-                    pending.IsTerminal ? "1" : "0",
-                    (long)_busOptions.FinishedRetention.TotalMilliseconds,
-                    (long)_busOptions.IdleRetention.TotalMilliseconds,
-                    countReplicas ? "1" : "0",
-                    (long)pending.IdempotencyWindow.TotalMilliseconds,
-                    sharded ? ShardedPublishCommand : PublishCommand,
-                ]).WaitAsync(cancellationToken);
+            result = await db.ScriptEvaluateAsync(AppendScript, keys, args).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

@@ -141,7 +141,9 @@ public sealed partial class EnrichmentEventBus
     /// <summary>Called by the backend, in order, for each message on a BOM's channel.</summary>
     internal void Dispatch(BomTopic topic, ReadOnlyMemory<byte> message)
     {
-        var busEvent = ChannelMessageReader.TryRead(topic.BomId, message, _options.MaxEventBytes, out var dropReason);
+        // A traced publish's context comes before the envelope (TraceContextFrame): subscribers get the envelope only.
+        TraceContextFrame.TrySplit(message, out var traceParent, out var json);
+        var busEvent = ChannelMessageReader.TryRead(topic.BomId, json, _options.MaxEventBytes, out var dropReason);
         if (busEvent is null)
         {
             Drop(topic.BomId, dropReason!);
@@ -154,6 +156,7 @@ public sealed partial class EnrichmentEventBus
             return;
         }
 
+        using var receive = BusTracing.StartReceive(busEvent, traceParent.Span);
         lock (topic.Gate)
         {
             if (topic.Recovering)
@@ -175,18 +178,20 @@ public sealed partial class EnrichmentEventBus
                 return;
             }
 
-            FanOut(topic, busEvent);
+            var delivered = FanOut(topic, busEvent);
+            receive?.SetTag(BusTracing.SubscribersAttribute, delivered);
         }
     }
 
     /// <summary>Queues an event to every subscriber of the topic, once: called under <see cref="BomTopic.Gate"/>.</summary>
-    private void FanOut(BomTopic topic, BusEvent busEvent)
+    /// <returns>The subscribers it was queued to.</returns>
+    private int FanOut(BomTopic topic, BusEvent busEvent)
     {
         if (busEvent.HasLogId)
         {
             if (topic.LastLogId is { } last && busEvent.LogId <= last)
             {
-                return; // already fanned out (live and re-read after an outage overlap)
+                return 0; // already fanned out (live and re-read after an outage overlap)
             }
 
             topic.LastLogId = busEvent.LogId;
@@ -207,6 +212,7 @@ public sealed partial class EnrichmentEventBus
         }
 
         _metrics.Delivered.Add(delivered);
+        return delivered;
     }
 
     private void Drop(string bomId, string reason)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotificationHub.Contracts;
@@ -118,12 +119,25 @@ public sealed partial class EnrichmentEventBus
             throw new InvalidEventException($"The event is {template.Length} bytes; at most {_options.MaxEventBytes} are accepted.");
         }
 
+        using var activity = BusTracing.StartPublish(bomId, eventType, tenantId);
         var pending = new PendingEvent(bomId, tenantId, eventType, template)
         {
             IdempotencyKey = idempotencyKey,
             IdempotencyWindow = _idempotencyWindow,
+            TraceParent = BusTracing.TraceParentOf(activity),
         };
-        var published = await _backend.AppendAsync(pending, cancellationToken);
+        BusEvent published;
+        try
+        {
+            published = await _backend.AppendAsync(pending, cancellationToken);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+
+        activity?.SetTag(BusTracing.EventIdAttribute, published.EventId);
         _metrics.Published.Add(1);
         return published;
     }

@@ -21,6 +21,12 @@ public sealed record PendingEvent(string BomId, string TenantId, string EventTyp
     /// <summary>How long the backend remembers <see cref="IdempotencyKey"/> (<see cref="PublishOptions.IdempotencyWindow"/>).</summary>
     public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The publish span's W3C <c>traceparent</c>, or null when the publish is not traced (<see cref="BusTracing"/>). The
+    /// backend sends it beside the envelope on the live channel (<see cref="TraceContextFrame"/>), never inside it.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>True for a terminal event (the backend starts the log's retention clock).</summary>
     public bool IsTerminal => Contracts.EnrichmentEventNames.IsTerminal(EventType);
 }

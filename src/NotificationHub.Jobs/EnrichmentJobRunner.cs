@@ -57,6 +57,7 @@ public sealed class EnrichmentJobRunner(
             return;
         }
 
+        using var activity = JobTracing.StartRun(job, lease.IsTakeover);
         JobsLog.Started(logger, job.JobId, job.BomId, job.Items.Count, lease.Checkpoint.Processed);
         if (lease.IsTakeover)
         {

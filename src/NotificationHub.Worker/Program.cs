@@ -4,6 +4,7 @@ using NotificationHub.Bus;
 using NotificationHub.Bus.Redis;
 using NotificationHub.Jobs;
 using NotificationHub.Jobs.Redis;
+using NotificationHub.Worker;
 
 // The enrichment worker as its own process: `dotnet run --project src/NotificationHub.Worker` with the same
 // Redis:ConnectionString (and Redis:*, Bus:*, JobQueue:*, Worker:* settings) as the hub nodes. Several of these
@@ -20,6 +21,7 @@ if (!services.AddRedisEventBusBackend(builder.Configuration) || !services.AddRed
 }
 
 services.AddEnrichmentJobs();
+services.AddWorkerTracing(builder.Configuration);
 services.AddHostedService<NotificationHub.Worker.HeartbeatService>(); // Worker:HeartbeatFile, for container health checks
 services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
 

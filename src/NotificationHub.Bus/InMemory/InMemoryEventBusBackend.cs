@@ -65,10 +65,14 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
                 bom.IdempotencyExpiry.Enqueue((newKey, _time.GetUtcNow() + pending.IdempotencyWindow));
             }
 
-            // Under the gate, so subscribers see events in log order; subscribers only queue (never block).
+            // Under the gate, so subscribers see events in log order; subscribers only queue (never block). A traced
+            // publish's context goes with the message as on Redis (framed once, not per subscriber).
+            var message = pending.TraceParent is { } traceParent
+                ? TraceContextFrame.Frame(traceParent, busEvent.Json.Span)
+                : busEvent.Json;
             foreach (var subscriber in bom.Subscribers)
             {
-                subscriber.OnMessage(busEvent.Json);
+                subscriber.OnMessage(message);
             }
 
             return ValueTask.FromResult(busEvent);

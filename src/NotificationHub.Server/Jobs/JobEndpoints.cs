@@ -90,7 +90,10 @@ public static class JobEndpoints
                 return ApiProblems.InvalidJob($"Malformed MPN '{ApiProblems.ForLog(bad.Mpn ?? "")}': 1 to 64 characters from [A-Za-z0-9 ._/+#-].");
             }
 
-            var job = new EnrichmentJob(Guid.NewGuid().ToString("N"), bom_id, tenantId, items);
+            var job = new EnrichmentJob(Guid.NewGuid().ToString("N"), bom_id, tenantId, items)
+            {
+                TraceParent = JobTracing.CurrentTraceParent(),
+            };
 
             // started is published while the BOM is reserved and before any worker can see the job.
             var result = await queue.EnqueueAsync(job, ct => new ValueTask(runner.PublishStartedAsync(job, ct)), http.RequestAborted);

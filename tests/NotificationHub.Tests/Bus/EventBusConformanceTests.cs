@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -564,5 +566,70 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
         }
 
         Assert.True(stream.Ended);
+    }
+
+    [Fact]
+    public async Task A_traced_publish_is_a_child_of_the_current_activity_and_the_receive_span_links_to_it_while_subscribers_get_the_bare_envelope()
+    {
+        var bus = CreateBus();
+        var bomId = NewBomId();
+        Assert.True(await bus.ClaimAsync(bomId, Tenant).AsTask().WaitAsync(StepTimeout));
+        var stream = await OpenAsync(bus, bomId);
+        var untraced = await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
+        Assert.Equal(untraced.Json.ToArray(), (await NextAsync(stream)).Json.ToArray());
+
+        // Samples only this test's spans: other tests running meanwhile publish untraced.
+        using var requestSource = new ActivitySource($"test-{Guid.NewGuid():N}");
+        var stopped = new ConcurrentQueue<Activity>();
+        var received = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == BusTracing.SourceName || source == requestSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                options.Source == requestSource
+                || options.Tags?.Any(tag => tag.Key == BusTracing.BomIdAttribute && Equals(tag.Value, bomId)) == true
+                    ? ActivitySamplingResult.AllDataAndRecorded
+                    : ActivitySamplingResult.None,
+            ActivityStopped = activity =>
+            {
+                stopped.Enqueue(activity);
+                if (activity.OperationName == BusTracing.ReceiveSpanName)
+                {
+                    received.TrySetResult(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        BusEvent published;
+        Activity request;
+        using (request = requestSource.StartActivity("POST /api/enrichment/{bom_id}/events")!)
+        {
+            published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, 1);
+        }
+
+        var delivered = await NextAsync(stream);
+        var receive = await received.Task.WaitAsync(StepTimeout);
+        var publish = Assert.Single(stopped, activity => activity.OperationName == BusTracing.PublishSpanName);
+
+        // The client wire is unchanged: the envelope alone, byte for byte.
+        Assert.Equal(published.EventId, delivered.EventId);
+        Assert.Equal(published.Json.ToArray(), delivered.Json.ToArray());
+        Assert.Equal((byte)'{', delivered.Json.Span[0]);
+
+        Assert.Equal(ActivityKind.Producer, publish.Kind);
+        Assert.Equal(request.SpanId, publish.ParentSpanId);
+        Assert.Equal(request.TraceId, publish.TraceId);
+        Assert.Equal(published.EventId, publish.GetTagItem(BusTracing.EventIdAttribute));
+
+        Assert.Equal(ActivityKind.Consumer, receive.Kind);
+        Assert.NotEqual(publish.TraceId, receive.TraceId); // a root of its own, whatever was current when it started
+        Assert.Equal(default, receive.ParentSpanId);
+        var link = Assert.Single(receive.Links);
+        Assert.Equal(publish.TraceId, link.Context.TraceId);
+        Assert.Equal(publish.SpanId, link.Context.SpanId);
+        Assert.Equal(published.EventId, receive.GetTagItem(BusTracing.EventIdAttribute));
+        Assert.Equal(EnrichmentEventNames.Progress, receive.GetTagItem(BusTracing.EventTypeAttribute));
+        Assert.Equal(1, receive.GetTagItem(BusTracing.SubscribersAttribute));
     }
 }
