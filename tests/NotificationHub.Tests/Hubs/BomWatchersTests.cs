@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using NotificationHub.Client;
 using NotificationHub.Contracts;
 using NotificationHub.Server.Hubs;
 using NotificationHub.Tests.Infrastructure;
@@ -86,6 +87,35 @@ public sealed class BomWatchersTests
             Assert.True(DateTime.UtcNow < deadline, "The connection stayed in the group of its ended BOM.");
             await Task.Delay(20);
         }
+    }
+
+    [Theory]
+    [InlineData(EnrichmentHubProtocol.Json)]
+    [InlineData(EnrichmentHubProtocol.MessagePack)]
+    public async Task The_dotnet_client_raises_NoticeReceived_for_a_watched_bom(EnrichmentHubProtocol protocol)
+    {
+        await using var server = await HubServer.StartAsync();
+        var bom = $"bom-client-notice-{Guid.NewGuid():N}";
+        await server.ClaimAsync(bom, Tenant);
+        await using var client = new EnrichmentClient(new EnrichmentClientOptions
+        {
+            BaseAddress = server.BaseAddress,
+            TokenProvider = _ => ValueTask.FromResult(server.Token(Tenant)),
+            Protocol = protocol,
+        });
+        var received = new TaskCompletionSource<BomNotice>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.NoticeReceived += notice =>
+        {
+            received.TrySetResult(notice);
+            return Task.CompletedTask;
+        };
+        await using var events = client.WatchAsync(bom).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(TestTimeouts.Default)); // connected: subscribed
+
+        var sent = new BomNotice { BomId = bom, Kind = "export_ready", Message = "The export is ready." };
+        await server.Services.GetRequiredService<BomWatchers>().SendAsync(sent);
+
+        Assert.Equal(sent, await received.Task.WaitAsync(TestTimeouts.Default));
     }
 
     [Fact]
