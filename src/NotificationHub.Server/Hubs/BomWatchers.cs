@@ -48,15 +48,23 @@ public sealed class BomWatchers(IHubContext<EnrichmentHub> hub, ILogger<BomWatch
     /// (the first local watcher of the BOM only); a Redis failure is logged and swallowed, because the BOM's events
     /// come from the bus either way and only notices are missed.
     /// </summary>
-    internal Task JoinAsync(string connectionId, string bomId) =>
-        ChangeAsync(connectionId, bomId, join: true);
+    internal Task JoinAsync(HubConnectionContext connection, string bomId) =>
+        ChangeAsync(connection, bomId, join: true);
 
     /// <summary>Takes a connection of this node out of a BOM's group (a Redis failure is logged and swallowed).</summary>
-    internal Task LeaveAsync(string connectionId, string bomId) =>
-        ChangeAsync(connectionId, bomId, join: false);
+    internal Task LeaveAsync(HubConnectionContext connection, string bomId) =>
+        ChangeAsync(connection, bomId, join: false);
 
-    private async Task ChangeAsync(string connectionId, string bomId, bool join)
+    private async Task ChangeAsync(HubConnectionContext connection, string bomId, bool join)
     {
+        if (connection.ConnectionAborted.IsCancellationRequested)
+        {
+            // Closing: its disconnect leaves every group. And once the Redis manager has forgotten the connection, a
+            // group change for it is sent to the other nodes and waits for an ack that never comes (30 s).
+            return;
+        }
+
+        var connectionId = connection.ConnectionId;
         var group = GroupName(bomId);
         try
         {

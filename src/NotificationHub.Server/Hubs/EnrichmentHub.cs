@@ -98,7 +98,7 @@ public sealed class EnrichmentHub(
         }
 
         var pump = new BomPump(connection.Connection, stream!, streamPump, logger,
-            ended => connection.RemoveIfSame(ended) ? watchers.LeaveAsync(connectionId, ended.BomId) : Task.CompletedTask,
+            ended => connection.RemoveIfSame(ended) ? watchers.LeaveAsync(connection.Connection, ended.BomId) : Task.CompletedTask,
             AbortTransport(Context));
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
@@ -123,7 +123,7 @@ public sealed class EnrichmentHub(
         }
 
         // Before the result, so a notice sent once SubscribeBom has returned reaches this connection.
-        await watchers.JoinAsync(connectionId, bomId);
+        await watchers.JoinAsync(connection.Connection, bomId);
         HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
         pump.Start();
         return new BomSubscription { BomId = bomId, Recovered = stream.Recovered };
@@ -136,13 +136,14 @@ public sealed class EnrichmentHub(
     public async Task<bool> UnsubscribeBom(string bomId)
     {
         EnsureValid(bomId);
-        if (ConnectionSubscriptions.Of(Context).Remove(bomId) is not { } pump)
+        var connection = ConnectionSubscriptions.Of(Context);
+        if (connection.Remove(bomId) is not { } pump)
         {
             return false;
         }
 
         await pump.StopAsync();
-        await watchers.LeaveAsync(Context.ConnectionId, bomId);
+        await watchers.LeaveAsync(connection.Connection, bomId);
         HubLog.Unsubscribed(logger, Context.ConnectionId, bomId);
         return true;
     }
