@@ -62,7 +62,7 @@ public class FanOutBenchmarks
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddEnrichmentEventBus();
-        services.AddEnrichmentHub();
+        services.AddEnrichmentHub(configuration);
         _services = services.BuildServiceProvider();
         _bus = _services.GetRequiredService<EnrichmentEventBus>();
         var protocols = _services.GetServices<IHubProtocol>().ToList();

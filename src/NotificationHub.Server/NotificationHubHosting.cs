@@ -58,7 +58,7 @@ public static class NotificationHubHosting
             .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
         services.AddNotificationHubObservability();
         services.AddNotificationHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
-        services.AddEnrichmentHub();
+        services.AddEnrichmentHub(builder.Configuration); // with Redis: the backplane, over the bus's connection
         services.AddApiDocumentation();
         return builder;
     }

@@ -50,8 +50,10 @@ internal static class LogEventIds
     public const int HubStreamEnded = 305;
     public const int HubPumpFailed = 306;
     public const int HubAlreadyEnded = 307;
+    public const int HubBackplaneFailed = 308;
     public const int HubForeignConnectionToken = 309;
     public const int HubInvocationFailed = 310;
+    public const int HubGroupChangeFailed = 311;
 
     // 400–419: the job worker (NotificationHub.Jobs)
     public const int JobsStarted = 400;

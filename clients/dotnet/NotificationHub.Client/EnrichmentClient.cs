@@ -24,7 +24,7 @@ public sealed class EnrichmentClient : IAsyncDisposable
 
     private static readonly MessagePackSerializerOptions MessagePackOptions = MessagePackSerializerOptions.Standard
         .WithResolver(CompositeResolver.Create(
-            new SystemTextJsonMessagePackResolver(ClientJsonContext.Default.Options, [typeof(EnrichmentEventMessage)]),
+            new SystemTextJsonMessagePackResolver(ClientJsonContext.Default.Options, [typeof(EnrichmentEventMessage), typeof(BomNotice)]),
             DynamicEnumAsStringResolver.Instance,
             ContractlessStandardResolver.Instance))
         .WithSecurity(MessagePackSecurity.UntrustedData);
@@ -53,6 +53,12 @@ public sealed class EnrichmentClient : IAsyncDisposable
 
     /// <summary>Raised after a lost hub connection was re-established and every watch was resubscribed.</summary>
     public event Func<Task>? Resubscribed;
+
+    /// <summary>
+    /// Raised for each <see cref="BomNotice"/> the server sends to the watchers of a BOM this client watches (SignalR
+    /// mode only). Notices are not events: not replayed, so one sent while the connection is down is missed.
+    /// </summary>
+    public event Func<BomNotice, Task>? NoticeReceived;
 
     /// <summary>
     /// The events of one BOM: <c>connected</c>, the replay after <paramref name="lastEventId"/> (or the snapshot),
@@ -156,6 +162,7 @@ public sealed class EnrichmentClient : IAsyncDisposable
 
         var connection = builder.Build();
         connection.On<EnrichmentEventMessage>("EnrichmentEvent", OnEvent);
+        connection.On<BomNotice>("BomNotice", notice => NoticeReceived is { } handler ? handler(notice) : Task.CompletedTask);
         connection.Reconnected += OnReconnectedAsync;
         connection.Closed += OnClosed;
         return connection;

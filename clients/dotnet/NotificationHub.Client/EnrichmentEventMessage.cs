@@ -49,5 +49,6 @@ public sealed record EnrichmentEventMessage(
 
 /// <summary>JSON metadata of the client's wire types.</summary>
 [JsonSerializable(typeof(EnrichmentEventMessage))]
+[JsonSerializable(typeof(BomNotice))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -158,6 +158,7 @@ export interface PublishBatchResponse {
 export const EnrichmentHubNames = {
   Route: '/hubs/enrichment',
   EventMethod: 'EnrichmentEvent',
+  NoticeMethod: 'BomNotice',
   Subscribe: 'SubscribeBom',
   Unsubscribe: 'UnsubscribeBom',
 } as const;
@@ -177,6 +178,17 @@ export interface BomSubscription {
   recovered: boolean;
   /** True when the client already had the terminal event: nothing follows. */
   ended: boolean;
+}
+
+/**
+ * The single argument of the hub's `BomNotice` (C# `BomNotice`): an application message from server code to everyone
+ * watching a BOM, on any node. Not an event: never replayed, and not sent over SSE.
+ */
+export interface BomNotice {
+  bom_id: string;
+  /** A short machine-readable word chosen by the sender, e.g. `export_ready`. */
+  kind: string;
+  message?: string | null;
 }
 
 /** A line item of a Re-Enrich request (C# `LineItem`). */
@@ -236,6 +248,7 @@ export const ContractFields = {
   PublishBatchResponse: fieldsOf<PublishBatchResponse>()(['results']),
   EnrichmentHubEvent: fieldsOf<EnrichmentHubEvent>()(['event', 'id', 'data']),
   BomSubscription: fieldsOf<BomSubscription>()(['type', 'bom_id', 'message', 'recovered', 'ended']),
+  BomNotice: fieldsOf<BomNotice>()(['bom_id', 'kind', 'message']),
   LineItem: fieldsOf<LineItem>()(['mpn', 'manufacturer', 'quantity']),
   StartJobRequest: fieldsOf<StartJobRequest>()(['items']),
   JobAccepted: fieldsOf<JobAccepted>()(['job_id', 'bom_id']),

@@ -19,14 +19,14 @@ internal sealed class BomPump
     private readonly StreamPump _pump;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
-    private readonly Action<BomPump> _onEnded;
+    private readonly Func<BomPump, Task> _onEnded;
     private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
     private int _started;
     private bool _stopDisposed;
 
     public BomPump(HubConnectionContext connection, EnrichmentStream stream, StreamPump pump, ILogger logger,
-        Action<BomPump> onEnded, Action abortConnection)
+        Func<BomPump, Task> onEnded, Action abortConnection)
     {
         _connectionId = connection.ConnectionId;
         _stream = stream;
@@ -109,7 +109,7 @@ internal sealed class BomPump
         HubLog.StreamEnded(_logger, _connectionId, BomId, reason);
         if (!cancel.IsCancellationRequested)
         {
-            _onEnded(this); // ended by itself: the BOM is no longer watched on this connection
+            await _onEnded(this); // ended by itself: the BOM is no longer watched on this connection
         }
 
         DisposeStop();

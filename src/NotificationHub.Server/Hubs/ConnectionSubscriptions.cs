@@ -25,7 +25,17 @@ internal sealed class ConnectionSubscriptions(HubConnectionContext connection)
     /// <summary>The connection, for the pumps' pre-serialized writes.</summary>
     public HubConnectionContext Connection => connection;
 
-    /// <summary>The subscriptions of the connection a hub method runs for (put there by <see cref="EnrichmentHubLifetimeManager"/>).</summary>
+    /// <summary>
+    /// Gives a new connection its subscriptions, in <see cref="HubConnectionContext.Items"/> (the hub's
+    /// <see cref="HubCallerContext.Items"/>); both lifetime managers call it before any hub method runs. SignalR hands
+    /// the <see cref="HubConnectionContext"/> only to its lifetime manager, and a pump needs it to write pre-serialized
+    /// messages (<see cref="SerializedHubMessage"/>, serialized once per protocol for every connection) instead of a
+    /// send through <see cref="IHubContext{THub}"/>, which serializes again per connection.
+    /// </summary>
+    public static void Attach(HubConnectionContext connection) =>
+        connection.Items[ItemKey] = new ConnectionSubscriptions(connection);
+
+    /// <summary>The subscriptions of the connection a hub method runs for (see <see cref="Attach"/>).</summary>
     public static ConnectionSubscriptions Of(HubCallerContext context) => (ConnectionSubscriptions)context.Items[ItemKey]!;
 
     /// <summary>True when one more BOM than those watched (other than <paramref name="bomId"/>) would exceed the cap.</summary>
@@ -71,15 +81,12 @@ internal sealed class ConnectionSubscriptions(HubConnectionContext connection)
         }
     }
 
-    /// <summary>Takes out this very pump (not a newer one of the same BOM).</summary>
-    public void RemoveIfSame(BomPump pump)
+    /// <summary>Takes out this very pump (not a newer one of the same BOM); true when it was there.</summary>
+    public bool RemoveIfSame(BomPump pump)
     {
         lock (_gate)
         {
-            if (_pumps.TryGetValue(pump.BomId, out var current) && ReferenceEquals(current, pump))
-            {
-                _pumps.Remove(pump.BomId);
-            }
+            return _pumps.TryGetValue(pump.BomId, out var current) && ReferenceEquals(current, pump) && _pumps.Remove(pump.BomId);
         }
     }
 

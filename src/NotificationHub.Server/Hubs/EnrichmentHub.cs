@@ -11,12 +11,14 @@ namespace NotificationHub.Server.Hubs;
 /// <c>/hubs/enrichment</c>: the SignalR transport, a thin adapter over <see cref="EnrichmentEventBus"/> like the SSE
 /// endpoint. A connection watches any number of BOMs (up to <see cref="EnrichmentHubOptions.MaxBomsPerConnection"/>);
 /// each watched BOM has its own pump reading the bus and sending to this connection only, through the client method
-/// <see cref="EventMethod"/>.
+/// <see cref="EventMethod"/>. A watching connection is also in the BOM's group, which only <see cref="BomWatchers"/>'
+/// notices (<see cref="NoticeMethod"/>) are sent to.
 /// </summary>
 [Authorize(Policy = ClaimNames.TenantPolicy)]
 public sealed class EnrichmentHub(
     EnrichmentEventBus bus,
     StreamPump streamPump,
+    BomWatchers watchers,
     IOptions<EnrichmentHubOptions> hubOptions,
     IOptions<AuthOptions> authOptions,
     Observability.TransportMetrics metrics,
@@ -27,6 +29,12 @@ public sealed class EnrichmentHub(
 
     /// <summary>The client method every event arrives through; its single argument is an <see cref="EnrichmentHubEvent"/>.</summary>
     public const string EventMethod = "EnrichmentEvent";
+
+    /// <summary>
+    /// The client method of <see cref="BomWatchers.SendAsync"/>'s application messages to a BOM's watchers; its single
+    /// argument is a <see cref="BomNotice"/>.
+    /// </summary>
+    public const string NoticeMethod = "BomNotice";
 
     /// <summary>The error of an unknown BOM and of another tenant's BOM alike.</summary>
     public const string BomNotFoundMessage = "BOM not found";
@@ -89,7 +97,9 @@ public sealed class EnrichmentHub(
                 return new BomSubscription { BomId = bomId, Message = "Stream already ended", Ended = true };
         }
 
-        var pump = new BomPump(connection.Connection, stream!, streamPump, logger, connection.RemoveIfSame, AbortTransport(Context));
+        var pump = new BomPump(connection.Connection, stream!, streamPump, logger,
+            ended => connection.RemoveIfSame(ended) ? watchers.LeaveAsync(connection.Connection, ended.BomId) : Task.CompletedTask,
+            AbortTransport(Context));
         switch (connection.TryAdd(pump, cap, out var replaced))
         {
             case ConnectionSubscriptions.AddResult.CapExceeded:
@@ -112,6 +122,8 @@ public sealed class EnrichmentHub(
             throw Refuse("closing", bomId, "The connection is closing.");
         }
 
+        // Before the result, so a notice sent once SubscribeBom has returned reaches this connection.
+        await watchers.JoinAsync(connection.Connection, bomId);
         HubLog.Subscribed(logger, connectionId, bomId, lastEventId, stream!.Recovered);
         pump.Start();
         return new BomSubscription { BomId = bomId, Recovered = stream.Recovered };
@@ -124,12 +136,14 @@ public sealed class EnrichmentHub(
     public async Task<bool> UnsubscribeBom(string bomId)
     {
         EnsureValid(bomId);
-        if (ConnectionSubscriptions.Of(Context).Remove(bomId) is not { } pump)
+        var connection = ConnectionSubscriptions.Of(Context);
+        if (connection.Remove(bomId) is not { } pump)
         {
             return false;
         }
 
         await pump.StopAsync();
+        await watchers.LeaveAsync(connection.Connection, bomId);
         HubLog.Unsubscribed(logger, Context.ConnectionId, bomId);
         return true;
     }

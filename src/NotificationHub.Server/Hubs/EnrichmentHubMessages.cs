@@ -63,5 +63,6 @@ public sealed record BomSubscription
 /// <summary>Source-generated JSON metadata of the hub's messages (the JSON hub protocol uses it; names are explicit, never camelCased).</summary>
 [JsonSerializable(typeof(EnrichmentHubEvent))]
 [JsonSerializable(typeof(BomSubscription))]
+[JsonSerializable(typeof(BomNotice))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class HubJsonContext : JsonSerializerContext;

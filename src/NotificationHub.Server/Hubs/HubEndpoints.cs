@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using NotificationHub.Bus.Redis;
+using StackExchange.Redis;
 
 namespace NotificationHub.Server.Hubs;
 
@@ -6,10 +9,12 @@ namespace NotificationHub.Server.Hubs;
 public static class HubEndpoints
 {
     /// <summary>
-    /// Adds SignalR with the JSON and MessagePack protocols, stateful reconnect and the hub's options; no backplane
-    /// (docs/scaleout.md: every node serves its own connections from its own bus subscriptions).
+    /// Adds SignalR with the JSON and MessagePack protocols, stateful reconnect, the hub's options and
+    /// <see cref="BomWatchers"/>, and, when <c>Redis:ConnectionString</c> is set, the Redis backplane over the bus's
+    /// <see cref="IConnectionMultiplexer"/> (register the bus's Redis backend first). The backplane carries only
+    /// <see cref="BomWatchers"/>' notices: events reach each connection from its own node's bus (docs/scaleout.md).
     /// </summary>
-    public static IServiceCollection AddEnrichmentHub(this IServiceCollection services)
+    public static IServiceCollection AddEnrichmentHub(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EnrichmentHubOptions>()
             .BindConfiguration(EnrichmentHubOptions.SectionName)
@@ -25,16 +30,27 @@ public static class HubEndpoints
         // Every refused invocation would otherwise be an error with a stack trace (see HubErrorLoggingFilter).
         services.AddLogging(logging => logging.AddFilter(HubErrorLoggingFilter.DispatcherCategory, LogLevel.Critical));
 
-        services.AddSignalR()
+        services.AddSingleton<BomWatchers>();
+        var signalR = services.AddSignalR()
             .AddJsonProtocol(options =>
             {
                 options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, HubJsonContext.Default);
             })
             .AddMessagePackProtocol(options => options.SerializerOptions = HubMessagePack.SerializerOptions);
 
-        // In-process only, no Redis backplane: see EnrichmentHubLifetimeManager. This closed registration overrides
-        // AddSignalR's open generic default for the enrichment hub.
-        services.AddSingleton<HubLifetimeManager<EnrichmentHub>, EnrichmentHubLifetimeManager>();
+        // The closed registrations below override the open generic defaults of AddSignalR and AddStackExchangeRedis.
+        if (string.IsNullOrWhiteSpace(configuration[RedisBusOptions.SectionName + ":" + nameof(RedisBusOptions.ConnectionString)]))
+        {
+            services.AddSingleton<HubLifetimeManager<EnrichmentHub>, EnrichmentHubLifetimeManager>();
+            return services;
+        }
+
+        // One Redis connection per node: the bus's. (RedisOptions.Configuration, ChannelPrefix included, only applies
+        // to a connection of the backplane's own; its channels are named after the hub type, apart from the bus's.)
+        signalR.AddStackExchangeRedis();
+        services.AddOptions<RedisOptions>().Configure<IConnectionMultiplexer>((options, multiplexer) =>
+            options.ConnectionFactory = _ => Task.FromResult(multiplexer));
+        services.AddSingleton<HubLifetimeManager<EnrichmentHub>, RedisEnrichmentHubLifetimeManager>();
         return services;
     }
 

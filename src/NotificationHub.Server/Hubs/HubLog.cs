@@ -32,4 +32,10 @@ internal static partial class HubLog
 
     [LoggerMessage(LogEventIds.HubAlreadyEnded, LogLevel.Debug, "Hub connection {ConnectionId} already has the terminal event of BOM {BomId}")]
     public static partial void AlreadyEnded(ILogger logger, string connectionId, string bomId);
+
+    [LoggerMessage(LogEventIds.HubBackplaneFailed, LogLevel.Warning, "Hub backplane call at {Stage} failed ({ExceptionType}: {Message}); the connection goes on without it")]
+    public static partial void BackplaneFailed(ILogger logger, string stage, string exceptionType, string message);
+
+    [LoggerMessage(LogEventIds.HubGroupChangeFailed, LogLevel.Warning, "Hub connection {ConnectionId} could not {Change} the group of BOM {BomId} ({ExceptionType}: {Message}); its events are unaffected, notices of the BOM may be missed")]
+    public static partial void GroupChangeFailed(ILogger logger, string change, string connectionId, string bomId, string exceptionType, string message);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
+using NotificationHub.Contracts;
 using NotificationHub.MessagePackInterop;
 
 namespace NotificationHub.Server.Hubs;
@@ -17,7 +18,7 @@ public static class HubMessagePack
         .WithResolver(CompositeResolver.Create(
             new SystemTextJsonMessagePackResolver(
                 HubJsonContext.Default.Options,
-                [typeof(BomSubscription)],
+                [typeof(BomSubscription), typeof(BomNotice)],
                 new Dictionary<Type, IMessagePackFormatter> { [typeof(EnrichmentHubEvent)] = EnrichmentHubEventFormatter.Instance }),
             DynamicEnumAsStringResolver.Instance,
             ContractlessStandardResolver.Instance))

@@ -68,10 +68,11 @@ public sealed record WireEvent(string? Id, string Event, JsonNode Data)
     }
 }
 
-/// <summary>A SignalR client that records every <c>EnrichmentEvent</c>.</summary>
+/// <summary>A SignalR client that records every <c>EnrichmentEvent</c> and every <c>BomNotice</c> (as JSON).</summary>
 public sealed class HubClient : IAsyncDisposable
 {
     private readonly Channel<WireEvent> _events = Channel.CreateUnbounded<WireEvent>();
+    private readonly Channel<JsonElement> _notices = Channel.CreateUnbounded<JsonElement>();
 
     private readonly bool _messagePack;
 
@@ -105,10 +106,12 @@ public sealed class HubClient : IAsyncDisposable
         if (messagePack)
         {
             connection.On<object>("EnrichmentEvent", message => client._events.Writer.TryWrite(WireEvent.FromMessagePack(message)));
+            connection.On<object>("BomNotice", notice => client._notices.Writer.TryWrite(WireEvent.MessagePackToJson(notice)));
         }
         else
         {
             connection.On<JsonElement>("EnrichmentEvent", message => client._events.Writer.TryWrite(WireEvent.FromJson(message)));
+            connection.On<JsonElement>("BomNotice", notice => client._notices.Writer.TryWrite(notice));
         }
 
         await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -142,6 +145,12 @@ public sealed class HubClient : IAsyncDisposable
     }
 
     public bool TryPeek(out WireEvent? next) => _events.Reader.TryPeek(out next);
+
+    /// <summary>The next <c>BomNotice</c> received.</summary>
+    public async Task<JsonElement> NextNoticeAsync() => await _notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    /// <summary>A <c>BomNotice</c> already received, if any (after a later notice has arrived: proof nothing else came).</summary>
+    public bool TryReadNotice(out JsonElement notice) => _notices.Reader.TryRead(out notice);
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
 }

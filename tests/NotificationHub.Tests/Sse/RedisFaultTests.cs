@@ -41,7 +41,7 @@ public sealed class RedisFaultTests
         });
         var token = server.Token("acme");
 
-        // Connected while Redis is up (a hub connect needs no Redis: there is no backplane); SubscribeBom is what fails.
+        // Connected while Redis is up (a hub connect never fails on Redis: a backplane failure there is only logged); SubscribeBom is what fails.
         await using var hub = new HubConnectionBuilder()
             .WithUrl(server.HubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();

@@ -70,6 +70,7 @@ describe('the TypeScript contract mirrors the C# one', () => {
     const hubConstants = constants(hub);
     expect(EnrichmentHubNames.Route).toBe(hubConstants.Route);
     expect(EnrichmentHubNames.EventMethod).toBe(hubConstants.EventMethod);
+    expect(EnrichmentHubNames.NoticeMethod).toBe(hubConstants.NoticeMethod);
     const methods = [...hub.matchAll(/public async Task<[^>]+> (\w+)\(/g)].map((m) => m[1]!);
     expect(methods.sort()).toEqual([EnrichmentHubNames.Subscribe, EnrichmentHubNames.Unsubscribe].sort());
   });
