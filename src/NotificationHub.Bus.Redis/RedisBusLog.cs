@@ -31,4 +31,7 @@ internal static partial class RedisBusLog
 
     [LoggerMessage(109, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
     public static partial void NotReplicated(ILogger logger, string bomId, long timeoutMs);
+
+    [LoggerMessage(110, LogLevel.Warning, "BOM {BomId}: publishing replica-acknowledged events live failed; subscribers get them from the log (recovery or log check)")]
+    public static partial void AcknowledgedNotPublished(ILogger logger, string bomId, Exception exception);
 }
