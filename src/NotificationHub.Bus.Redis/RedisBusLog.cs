@@ -31,4 +31,7 @@ internal static partial class RedisBusLog
 
     [LoggerMessage(LogEventIds.RedisBusNotReplicated, LogLevel.Warning, "BOM {BomId}: no replica acknowledged an appended event within {TimeoutMs} ms; the publish is answered 503")]
     public static partial void NotReplicated(ILogger logger, string bomId, long timeoutMs);
+
+    [LoggerMessage(LogEventIds.RedisBusAcknowledgedNotPublished, LogLevel.Warning, "BOM {BomId}: publishing replica-acknowledged events live failed; subscribers get them from the log (recovery or log check)")]
+    public static partial void AcknowledgedNotPublished(ILogger logger, string bomId, Exception exception);
 }

@@ -37,10 +37,11 @@ public sealed class RedisBusOptions
     public string KeyPrefix { get; set; } = "notificationhub:bom:";
 
     /// <summary>
-    /// After a publish, when the BOM's master has connected replicas, how long to wait (<c>WAIT 1</c>) for one of them
-    /// to acknowledge the event before answering: a 202 then means the event survives a failover. No replica
-    /// acknowledging in time answers 503 (the publisher retries with its idempotency key). A master without
-    /// replicas is not waited for. <c>00:00:00</c> never waits (a failover may then lose acknowledged events).
+    /// After a publish, when the BOM's master has connected replicas, how long to wait (<c>WAIT 1</c>, one per master in
+    /// flight, covering every append before it) for one of them to acknowledge the event before answering: a 202 then
+    /// means the event survives a failover, and the event is published live only then. No replica acknowledging in
+    /// time answers 503 (the publisher retries with its idempotency key). A master without replicas is not waited
+    /// for. <c>00:00:00</c> never waits (a failover may then lose acknowledged events).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);

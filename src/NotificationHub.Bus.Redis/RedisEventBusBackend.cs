@@ -34,7 +34,11 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     /// terminal one, so a BOM that never finishes does not stay forever. The replica count comes from
     /// <c>INFO replication</c> in the same call, so deciding whether to <c>WAIT</c> costs no round trip. A repeat
     /// writes its key again (same value and expiry): the <c>WAIT</c> that follows then covers the first append even
-    /// when that was made on another connection.
+    /// when that was made on another connection. The live publish happens here only when the master has no replica
+    /// (counted, or not counted): with replicas the event is published after a replica acknowledged it
+    /// (<see cref="ReplicaAckGroup"/>), so no client sees an event a failover takes back. The meta hash's <c>pub</c>
+    /// field is the last id published; entries between it and this one (left by a timed-out acknowledgement) are
+    /// published first, so the channel stays in log order.
     /// </remarks>
     internal const string AppendScript = """
         local owner = redis.call('GET', KEYS[1])
@@ -67,7 +71,12 @@ public sealed class RedisEventBusBackend : IEventBusBackend
           end
         end
         local json = '{"event_id":"' .. id .. string.sub(ARGV[2], 14)
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', json)
+        if ARGV[11] then
+          -- A traced publish keeps its traceparent beside the envelope (field t), for a live publish after the ack.
+          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', json, 't', ARGV[11])
+        else
+          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id, 'e', json)
+        end
         redis.call('HSET', KEYS[3], 'latest', json)
         local retention = ARGV[7]
         if ARGV[5] == '1' then
@@ -78,10 +87,24 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         if KEYS[4] then
           redis.call('SET', KEYS[4], id, 'PX', ARGV[9])
         end
-        if ARGV[11] then
-          redis.call(ARGV[10], ARGV[4], ARGV[11] .. '\n' .. json)
-        else
-          redis.call(ARGV[10], ARGV[4], json)
+        if replicas == 0 then
+          local pub = redis.call('HGET', KEYS[3], 'pub')
+          if pub and #last > 0 and pub ~= last[1][1] then
+            for _, e in ipairs(redis.call('XRANGE', KEYS[2], '(' .. pub, '(' .. id)) do
+              if e[2][4] then
+                redis.call(ARGV[10], ARGV[4], e[2][4] .. '\n' .. e[2][2])
+              else
+                redis.call(ARGV[10], ARGV[4], e[2][2])
+              end
+            end
+          end
+          -- ARGV[11]: the publish's optional traceparent, framed before the envelope on the channel only (tracing).
+          if ARGV[11] then
+            redis.call(ARGV[10], ARGV[4], ARGV[11] .. '\n' .. json)
+          else
+            redis.call(ARGV[10], ARGV[4], json)
+          end
+          redis.call('HSET', KEYS[3], 'pub', id)
         end
         return {id, 0, replicas}
         """;
@@ -108,6 +131,9 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     // master the BOM is on). Both are reset on every connection failure, restore or topology change.
     private long _countReplicasFrom;
     private int _replicasSeen;
+
+    // One group commit of replica acknowledgements per master endpoint (a failover makes a new one).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.EndPoint, ReplicaAckGroup> _ackGroups = new();
 
     /// <summary>How long an append that found no replica spares the following appends from counting them.</summary>
     internal static readonly TimeSpan ReplicaRecountInterval = TimeSpan.FromSeconds(1);
@@ -281,7 +307,8 @@ public sealed class RedisEventBusBackend : IEventBusBackend
         if ((long)reply[2] > 0)
         {
             Volatile.Write(ref _replicasSeen, 1);
-            await WaitForReplicaAsync(db, logKey, bomId, ackTimeout, cancellationToken);
+            await WaitForReplicaAsync(new ReplicaAckWaiter(bomId, logKey, keys[2], _names.ChannelName(bomId, sharded),
+                sharded ? ShardedPublishCommand : PublishCommand, eventId), ackTimeout, cancellationToken);
         }
         else if (countReplicas && Volatile.Read(ref _replicasSeen) == 0)
         {
@@ -294,30 +321,28 @@ public sealed class RedisEventBusBackend : IEventBusBackend
     }
 
     /// <summary>
-    /// Waits until a replica of the master that ran the append acknowledged it (<c>WAIT 1</c>), so that the 202 holds
-    /// through a failover. Runs on that master's interactive connection, the one the script went over: <c>WAIT</c>
-    /// covers the writes of its own connection.
+    /// Waits until a replica of the master that ran the append acknowledged it, so that the 202 holds through a
+    /// failover, and the event is then published live. The <c>WAIT</c> runs on that master's interactive connection,
+    /// the one the script went over (<c>WAIT</c> covers the writes of its own connection), grouped with the other
+    /// appends of this node to that master (<see cref="ReplicaAckGroup"/>).
     /// </summary>
     /// <exception cref="BusUnavailableException">No replica acknowledged within the timeout, or the master failed.</exception>
-    private async Task WaitForReplicaAsync(IDatabase db, RedisKey key, string bomId, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task WaitForReplicaAsync(ReplicaAckWaiter waiter, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long acknowledged;
+        Task acknowledged;
         try
         {
-            var server = _redis.GetServer(db.IdentifyEndpoint(key)
-                ?? throw new RedisConnectionException(ConnectionFailureType.UnableToResolvePhysicalConnection, "No endpoint for the BOM's key."));
-            acknowledged = (long)await server.ExecuteAsync("WAIT", 1, (long)timeout.TotalMilliseconds).WaitAsync(cancellationToken);
+            // From the client's slot map / master, without a round trip (IdentifyEndpoint sends one, synchronously).
+            var endPoint = _redis.GetServer(waiter.LogKey).EndPoint;
+            acknowledged = _ackGroups.GetOrAdd(endPoint, static (e, s) => new ReplicaAckGroup(s.Redis, e, s.Timeout, s.Logger),
+                (Redis: _redis, Timeout: timeout, Logger: _logger)).WaitAsync(waiter);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            throw Unavailable("wait for a replica", bomId, ex);
+            throw Unavailable("wait for a replica", waiter.BomId, ex);
         }
 
-        if (acknowledged < 1)
-        {
-            RedisBusLog.NotReplicated(_logger, bomId, (long)timeout.TotalMilliseconds);
-            throw new BusUnavailableException("No replica acknowledged the event in time; retry with the same idempotency key.");
-        }
+        await acknowledged.WaitAsync(cancellationToken);
     }
 
     /// <inheritdoc />

@@ -35,6 +35,7 @@ internal static class LogEventIds
     public const int RedisBusResubscribed = 107;
     public const int RedisBusPubSubMode = 108;
     public const int RedisBusNotReplicated = 109;
+    public const int RedisBusAcknowledgedNotPublished = 110;
 
     // 200–299: the SSE endpoint
     public const int SseOpened = 200;
