@@ -5,9 +5,10 @@ namespace NotificationHub.Contracts;
 
 /// <summary>
 /// Body of <c>POST /api/enrichment/{bom_id}/events</c> and the input of the in-process publisher.
-/// The bus stamps <c>event_id</c>, <c>bom_id</c> and <c>created_at</c>.
+/// The bus stamps <c>event_id</c>, <c>bom_id</c> and <c>created_at</c>. A batch item (<see cref="PublishBatchItem"/>) is one
+/// with its BOM id and idempotency key added.
 /// </summary>
-public sealed record PublishEventRequest
+public record PublishEventRequest
 {
     /// <summary>One of <see cref="EnrichmentEventNames.BusEventTypes"/> (or the legacy <c>enrichment.progress</c>).</summary>
     [JsonPropertyName("event_type")]

@@ -208,7 +208,7 @@ public static class PublishEndpoints
 
         try
         {
-            var outcome = await PublishOneAsync(bus, item.BomId ?? "", item.ToRequest(), item.IdempotencyKey, tokenTenant, cancellationToken);
+            var outcome = await PublishOneAsync(bus, item.BomId ?? "", item, item.IdempotencyKey, tokenTenant, cancellationToken);
             return outcome.Problem is { } problem
                 ? Result(problem)
                 : new PublishBatchResult { Status = StatusCodes.Status202Accepted, EventId = outcome.EventId };

@@ -10,15 +10,19 @@ import { ContractFields, EnrichmentEventNames, EnrichmentHubNames, EnrichmentSta
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const read = (path: string) => readFileSync(join(repo, path), 'utf8');
 
+/** Base type per C# type that derives from another (`record Item : Request`), to add the base's JSON fields. */
+const csharpBases = new Map<string, string>();
+
 /** JSON field names per type declared in a C# file (`record`/`class`, `[JsonPropertyName("...")]`). */
 function jsonFields(source: string): Map<string, string[]> {
   const types = new Map<string, string[]>();
-  const declaration = /\b(?:record|class)\s+(\w+)/g;
+  const declaration = /\b(?:record|class)\s+(\w+)(?:\s*:\s*(\w+))?/g;
   const matches = [...source.matchAll(declaration)];
   matches.forEach((match, index) => {
     const body = source.slice(match.index, matches[index + 1]?.index ?? source.length);
     const names = [...body.matchAll(/JsonPropertyName\("([^"]+)"\)/g)].map((m) => m[1]!);
     if (names.length > 0) types.set(match[1]!, names);
+    if (match[2]) csharpBases.set(match[1]!, match[2]);
   });
   return types;
 }
@@ -32,6 +36,10 @@ const csharpTypes = new Map<string, string[]>();
 const contractsDir = 'src/NotificationHub.Contracts';
 for (const file of readdirSync(join(repo, contractsDir)).filter((f) => f.endsWith('.cs'))) {
   for (const [type, fields] of jsonFields(read(`${contractsDir}/${file}`))) csharpTypes.set(type, fields);
+}
+for (const [type, base] of csharpBases) {
+  const inherited = csharpTypes.get(base);
+  if (inherited && csharpTypes.has(type)) csharpTypes.set(type, [...inherited, ...csharpTypes.get(type)!]);
 }
 const contractTypes = new Set(csharpTypes.keys());
 for (const file of [
