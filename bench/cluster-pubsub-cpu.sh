@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Redis CPU per published event on each node of a 3-master + 3-replica cluster, classic PUBLISH vs sharded SPUBLISH.
-# Runs the bus's own append script (RedisEventBusBackend.AppendScript, read from RedisEventBusBackend.AppendScript.cs) on three BOMs, one per
+# Runs the bus's own append script (src/NotificationHub.Bus.Redis/Scripts/append.lua) on three BOMs, one per
 # shard, each with one subscriber, through redis-benchmark against the BOM's master; reads INFO cpu of every node
 # before and after. Usage: bench/cluster-pubsub-cpu.sh [events per BOM, default 100000]
 set -euo pipefail
@@ -14,7 +14,7 @@ source bench/redis-cluster.sh
 
 # The script exactly as the backend sends it (ARGV[10] is the publish command; ARGV[8] = 0: no replica count, as with
 # Redis:ReplicaAckTimeout = 0, so the figures are the publish alone; no idempotency key).
-SCRIPT="$(awk '/internal const string AppendScript = """/{f=1;next} f&&/^        """;/{exit} f' src/NotificationHub.Bus.Redis/RedisEventBusBackend.AppendScript.cs | sed 's/^        //')"
+SCRIPT="$(cat src/NotificationHub.Bus.Redis/Scripts/append.lua)"
 TEMPLATE='{"event_id":"","event_type":"progress","bom_id":"B","tenant_id":"acme","created_at":"2026-12-04T00:00:00+00:00","state":{"bom_id":"B","status":"enriching","total_items":1000,"processed_items":10,"enriched_items":10,"error_items":0,"percent_complete":1,"updated_at":"2026-12-04T00:00:00+00:00"}}'
 
 # One BOM per master.

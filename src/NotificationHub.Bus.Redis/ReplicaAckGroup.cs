@@ -21,36 +21,7 @@ internal sealed class ReplicaAckGroup
     /// go out with it, so the channel carries each event once and in log order whichever node acknowledged it;
     /// replicated writes ack in offset order, so an acknowledged id implies every earlier entry is on the replica.
     /// </summary>
-    internal const string PublishScript = """
-        local function after(a, b)
-          local am, as = string.match(a, '^(%d+)%-(%d+)$')
-          local bm, bs = string.match(b, '^(%d+)%-(%d+)$')
-          am, bm = tonumber(am), tonumber(bm)
-          return am > bm or (am == bm and tonumber(as) > tonumber(bs))
-        end
-        local pub = redis.call('HGET', KEYS[2], 'pub')
-        if pub and not after(ARGV[1], pub) then
-          return 0
-        end
-        local from = '-'
-        if pub then
-          from = '(' .. pub
-        end
-        local entries = redis.call('XRANGE', KEYS[1], from, ARGV[1])
-        for _, e in ipairs(entries) do
-          -- e[2]: {'e', envelope} or, for a traced publish, {'e', envelope, 't', traceparent}: framed as on the
-          -- append's own live publish, so the receiving nodes' spans link to the publish span.
-          if e[2][4] then
-            redis.call(ARGV[3], ARGV[2], e[2][4] .. '\n' .. e[2][2])
-          else
-            redis.call(ARGV[3], ARGV[2], e[2][2])
-          end
-        end
-        if redis.call('EXISTS', KEYS[2]) == 1 then
-          redis.call('HSET', KEYS[2], 'pub', ARGV[1])
-        end
-        return #entries
-        """;
+    internal static readonly string PublishScript = EmbeddedLua.Load("publish-acknowledged.lua");
 
     // A WAIT that timed out leaves its BOMs unpublished; the loop asks again this many times (each bounded by the
     // timeout) before it leaves them to the next acknowledged append of the BOM or the subscribers' log check.
