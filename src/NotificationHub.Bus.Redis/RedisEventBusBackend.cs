@@ -183,7 +183,7 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
         if (pending.TraceParent is { } traceParent)
         {
             // Validated here: the script would frame any string before the envelope.
-            if (!TraceContextFrame.IsTraceParent(System.Text.Encoding.ASCII.GetBytes(traceParent)))
+            if (!TraceContextFrame.IsTraceParent(traceParent))
             {
                 throw new ArgumentException("Not a version-00 traceparent.", nameof(pending));
             }

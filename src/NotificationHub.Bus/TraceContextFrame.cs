@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace NotificationHub.Bus;
@@ -13,6 +14,13 @@ public static class TraceContextFrame
 {
     /// <summary>Length of a version-00 <c>traceparent</c>: <c>00-{32 hex}-{16 hex}-{2 hex}</c>.</summary>
     public const int TraceParentLength = 55;
+
+    /// <summary>True for a well-formed version-00 <c>traceparent</c> string (checked without allocating).</summary>
+    public static bool IsTraceParent(string value)
+    {
+        Span<byte> bytes = stackalloc byte[TraceParentLength];
+        return value.Length == TraceParentLength && Ascii.FromUtf16(value, bytes, out _) == OperationStatus.Done && IsTraceParent(bytes);
+    }
 
     /// <summary>True for a well-formed version-00 <c>traceparent</c> (lowercase hex, as W3C requires).</summary>
     public static bool IsTraceParent(ReadOnlySpan<byte> value)

@@ -15,6 +15,7 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<OtlpSpan> _spans = new();
+    private readonly ConcurrentQueue<string> _bodies = new();
 
     private OtlpTraceReceiver(WebApplication app, string endpoint)
     {
@@ -24,6 +25,9 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
 
     /// <summary>The value for <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
     public string Endpoint { get; }
+
+    /// <summary>Every export request's body so far, as text (protobuf keeps strings as UTF-8), for plain text checks.</summary>
+    public IReadOnlyCollection<string> Bodies => _bodies;
 
     /// <summary>Every span received so far.</summary>
     public IReadOnlyCollection<OtlpSpan> Spans => _spans;
@@ -40,6 +44,7 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
+            receiver._bodies.Enqueue(System.Text.Encoding.UTF8.GetString(body.ToArray()));
             foreach (var span in Decode(body.ToArray()))
             {
                 receiver._spans.Enqueue(span);

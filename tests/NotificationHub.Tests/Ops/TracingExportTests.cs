@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using NotificationHub.Tests.Infrastructure;
 
 namespace NotificationHub.Tests.Ops;
@@ -10,7 +5,7 @@ namespace NotificationHub.Tests.Ops;
 /// <summary>
 /// With the standard <c>OTEL_EXPORTER_OTLP_*</c> variables a hub process exports its spans over OTLP/HTTP: the publish
 /// request's server span (by its route) and the Redis commands it ran, and not the health probes.
-/// The receiver is a plain Kestrel endpoint at <c>/v1/traces</c> keeping the protobuf bodies (strings are UTF-8 in them).
+/// The receiver (<see cref="OtlpTraceReceiver"/>) keeps the protobuf bodies as text too (strings are UTF-8 in them).
 /// </summary>
 [Collection("redis")]
 public sealed class TracingExportTests(RedisServerFixture redis)
@@ -18,24 +13,13 @@ public sealed class TracingExportTests(RedisServerFixture redis)
     [Fact]
     public async Task A_hub_with_an_otlp_endpoint_exports_the_publish_request_and_its_redis_spans_but_not_probes()
     {
-        var bodies = new ConcurrentQueue<string>();
-        var port = RedisServerFixture.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        await using var receiver = builder.Build();
-        receiver.MapPost("/v1/traces", async (HttpRequest request) =>
-        {
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body);
-            bodies.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
-            return Results.Ok();
-        });
-        await receiver.StartAsync().Bounded();
+        await using var receiver = await OtlpTraceReceiver.StartAsync();
+        var bodies = receiver.Bodies;
 
         await using var hub = await HubProcess.StartAsync(new Dictionary<string, string?>
         {
             ["Redis:ConnectionString"] = redis.ConnectionString,
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{port}",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
             ["OTEL_SERVICE_NAME"] = "notificationhub-test",
@@ -54,6 +38,5 @@ public sealed class TracingExportTests(RedisServerFixture redis)
 
         Assert.True(Exported("notificationhub-test"), "The service name is not on the exported spans.");
         Assert.False(Exported("/health/ready"), "Readiness probes were traced.");
-        await receiver.StopAsync().Bounded();
     }
 }
