@@ -243,6 +243,17 @@ export class EnrichmentProgressTracker {
     this.apply(type, eventId, envelope);
   }
 
+  /**
+   * Resumes after `id` (a log id another tab or connection already applied): later events are applied, earlier ones
+   * ignored. Moves only forward; a tracker with no events yet simply starts there.
+   */
+  resumeFrom(id: string | null): void {
+    if (id === null) return;
+    const current = this.snapshot.lastEventId;
+    if (current !== null && (compareLogIds(id, current) ?? 1) <= 0) return;
+    this.update({ lastEventId: id });
+  }
+
   /** Forgets the run (a new Re-Enrich begins): the next events start from zero. */
   reset(): void {
     this.update({ ...initialSnapshot, connectionStatus: this.snapshot.connectionStatus, lastEventId: this.snapshot.lastEventId });

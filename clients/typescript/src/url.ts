@@ -53,3 +53,14 @@ export function cancelUrl(baseUrl: string, bomId: string): string {
 export function hubUrl(baseUrl: string): string {
   return `${baseUrl}/hubs/enrichment`;
 }
+
+/**
+ * The multi-BOM stream `GET /api/enrichment/stream?bom_id=a&bom_id=b&token=` with an optional resume cursor
+ * (`m1,{bom_id}={log_id},...`, docs/protocol.md).
+ */
+export function multiStreamUrl(baseUrl: string, bomIds: readonly string[], token: string, cursor?: string | null): string {
+  const query = bomIds.map((bomId) => `bom_id=${encodeURIComponent(bomId)}`);
+  query.push(`token=${encodeURIComponent(token)}`);
+  if (cursor) query.push(`last_event_id=${encodeURIComponent(cursor)}`);
+  return `${baseUrl}/api/enrichment/stream?${query.join('&')}`;
+}

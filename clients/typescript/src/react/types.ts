@@ -19,6 +19,11 @@ export interface EnrichmentHookOptions extends Omit<ClientOptions, 'getToken'> {
   onEvent?: (event: ReceivedEvent) => void;
   /** Called when the connection-quality figures change (reconnects, time connected, last event). */
   onQuality?: (quality: ConnectionQuality) => void;
+  /**
+   * Share one connection with the other tabs of this origin and user (default true where BroadcastChannel exists): one
+   * tab holds it for every tab's BOMs and relays the events (README, "Sharing one connection between tabs").
+   */
+  shareConnection?: boolean;
   /** Show a browser notification when the run completes while the tab is hidden (needs permission). */
   notifyWhenHidden?: boolean;
 }

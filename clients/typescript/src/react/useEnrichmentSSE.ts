@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useMemo } from 'react';
+import { MultiBomSseStream } from '../multiSse.js';
+import { SharedBomStream, tabSharingAvailable } from '../sharing/sharedStream.js';
 import { EnrichmentSseStream, type EventSourceConstructor } from '../sse.js';
+import { resolveBaseUrl } from '../url.js';
 import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
 import { hookResult, useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
 
@@ -17,24 +20,31 @@ export function useEnrichmentSSE(bomId: string | null | undefined, options: Enri
   const latest = useLatest(options);
   const tracker = useProgressTracker(bomId, latest);
   const { baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, eventSource, logSink, fetch: fetchImpl } = options;
-  const stream = useMemo(
-    () =>
-      tracker
-        ? new EnrichmentSseStream(tracker.bomId, {
-            tracker,
-            getToken: () => latest.current.getToken(),
-            ...(baseUrl !== undefined ? { baseUrl } : {}),
-            ...(debug !== undefined ? { debug } : {}),
-            ...(backoff !== undefined ? { backoff } : {}),
-            ...(maxFailedAttempts !== undefined ? { maxFailedAttempts } : {}),
-            ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
-            ...(eventSource !== undefined ? { eventSource } : {}),
-            ...(logSink !== undefined ? { logSink } : {}),
-            ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}),
-          })
-        : null,
-    [tracker, latest, baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, eventSource, logSink, fetchImpl],
-  );
+  const share = (options.shareConnection ?? true) && tabSharingAvailable();
+  const stream = useMemo(() => {
+    if (!tracker) return null;
+    const common = {
+      getToken: () => latest.current.getToken(),
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(debug !== undefined ? { debug } : {}),
+      ...(backoff !== undefined ? { backoff } : {}),
+      ...(maxFailedAttempts !== undefined ? { maxFailedAttempts } : {}),
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+      ...(eventSource !== undefined ? { eventSource } : {}),
+      ...(logSink !== undefined ? { logSink } : {}),
+      ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}),
+    };
+    if (!share) return new EnrichmentSseStream(tracker.bomId, { ...common, tracker });
+    // One multi-BOM stream per browser: the leading tab's, for every tab's BOMs.
+    return new SharedBomStream(tracker.bomId, tracker, {
+      kind: 'sse',
+      baseUrl: resolveBaseUrl(baseUrl),
+      getToken: common.getToken,
+      createCore: () => new MultiBomSseStream(common),
+      ...(debug !== undefined ? { debug } : {}),
+      ...(logSink !== undefined ? { logSink } : {}),
+    });
+  }, [tracker, latest, share, baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, eventSource, logSink, fetchImpl]);
   const autoConnect = options.autoConnect ?? true;
 
   useEffect(() => {

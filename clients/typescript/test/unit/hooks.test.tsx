@@ -14,6 +14,7 @@ const base = {
   getToken: async () => 'tok',
   debug: false,
   eventSource: FakeEventSource as unknown as EventSourceConstructor,
+  shareConnection: false, // these test the hooks over their own stream; test/unit/sharing*.test.ts the shared one
 };
 
 describe('useEnrichmentSSE', () => {
