@@ -7,7 +7,7 @@ namespace NotificationHub.Bus;
 /// duplicates at the seam removed. It ends after a terminal event. Not thread-safe: one reader.
 /// Dispose it to leave the BOM (frees the node's backend subscription when it was the last watcher).
 /// </summary>
-public sealed class EnrichmentStream : IAsyncDisposable
+public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
 {
     private readonly EnrichmentEventBus _bus;
     private readonly LocalSubscription _subscription;
@@ -34,6 +34,9 @@ public sealed class EnrichmentStream : IAsyncDisposable
 
     /// <summary>True once the terminal event was read: nothing follows.</summary>
     public bool Ended => _ended;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> OpenBomIds => _ended ? [] : [BomId];
 
     /// <summary>
     /// Cancelled when the subscriber is cut off as a slow consumer. Transports pass it to their writes (linked with

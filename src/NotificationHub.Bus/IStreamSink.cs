@@ -17,10 +17,18 @@ public interface IStreamSink
     /// <summary>Sends what was written; returns early (or throws <see cref="OperationCanceledException"/>) when interrupted.</summary>
     ValueTask FlushAsync();
 
-    /// <summary>Writes and sends <c>stream_end</c>; false when it was not taken (the pump then aborts the connection).</summary>
+    /// <summary>
+    /// Writes <c>stream_end</c> of one BOM of several (its terminal event was just written) while the stream goes on
+    /// for the others; like <see cref="WriteEventAsync"/>, it may only buffer it until <see cref="FlushAsync"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The write was interrupted (<see cref="Interrupt"/>).</exception>
+    ValueTask WriteBomEndAsync(string bomId, string reason);
+
+    /// <summary>Writes and sends the final <c>stream_end</c>s, one per BOM; false when they were not taken (the pump then aborts the connection).</summary>
+    /// <param name="bomIds">The BOMs the stream ends for: the one whose terminal event ended it, or every BOM not yet ended.</param>
     /// <param name="reason">A <see cref="Contracts.StreamEndReasons"/> value.</param>
     /// <param name="cancellationToken">Cancelled when the client left or the end write timed out.</param>
-    ValueTask<bool> WriteEndAsync(string reason, CancellationToken cancellationToken);
+    ValueTask<bool> WriteEndAsync(IReadOnlyList<string> bomIds, string reason, CancellationToken cancellationToken);
 
     /// <summary>Makes a pending write or flush give way (the pump then looks at why). Safe from any thread.</summary>
     void Interrupt();

@@ -4,16 +4,19 @@ using NotificationHub.Contracts;
 namespace NotificationHub.Bus;
 
 /// <summary>
-/// The one loop that delivers an <see cref="EnrichmentStream"/> to one client, whatever the transport: it owns the
-/// wake-ups, keepalives, token expiry, shutdown, the slow-consumer cut-off and the <c>stream_end</c> reason, and
-/// bounds the final write by <see cref="StreamOptions.EndWriteTimeout"/>. The transport only writes
+/// The one loop that delivers a stream (one BOM's <see cref="EnrichmentStream"/> or a <see cref="MultiBomStream"/>) to
+/// one client, whatever the transport: it owns the wake-ups, keepalives, token expiry, shutdown, the slow-consumer
+/// cut-off and the <c>stream_end</c> reasons (one per BOM), and bounds the final write by
+/// <see cref="StreamOptions.EndWriteTimeout"/>. The transport only writes
 /// (<see cref="IStreamSink"/>). The model is Mercure's <c>subscribe.go</c> loop and centrifuge's transport-agnostic client.
 /// </summary>
 public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider time)
 {
     /// <summary>
     /// Writes events as they come (and keepalives when due) until the stream ends, then <c>stream_end</c>; a client
-    /// that does not take <c>stream_end</c> in time is aborted (<see cref="IStreamSink.Abort"/>).
+    /// that does not take <c>stream_end</c> in time is aborted (<see cref="IStreamSink.Abort"/>). A BOM of several
+    /// that ends gets its <c>stream_end</c> after its terminal event while the others go on; a stream-wide end
+    /// (expiry, shutdown, slow consumer) writes one per BOM not yet ended.
     /// </summary>
     /// <param name="stream">The stream; the caller disposes it.</param>
     /// <param name="sink">The transport's writer.</param>
@@ -22,19 +25,22 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
     /// <param name="stopped">The client left or unsubscribed: the pump returns without writing anything more.</param>
     /// <param name="stopping">The node is draining (<c>server_shutdown</c>); <see cref="CancellationToken.None"/> when the transport closes its connections itself.</param>
     /// <returns>The <c>stream_end</c> reason (null when stopped) and whether <c>stream_end</c> reached the client.</returns>
-    public async Task<(string? Reason, bool EndWritten)> RunAsync(EnrichmentStream stream, IStreamSink sink, bool keepAlive,
+    public async Task<(string? Reason, bool EndWritten)> RunAsync(IBusEventStream stream, IStreamSink sink, bool keepAlive,
         DateTimeOffset expiresAt, CancellationToken stopped, CancellationToken stopping)
     {
         string? reason;
+        IReadOnlyList<string> ending;
         using (var signals = new StreamSignals(stream, sink, time, keepAlive ? options.Value.KeepAliveInterval : null, expiresAt, stopped, stopping))
         {
             try
             {
-                reason = await PumpAsync(stream, sink, signals, stopped, stopping);
+                (reason, var lastBom) = await PumpAsync(stream, sink, signals, stopped, stopping);
+                ending = lastBom is null ? stream.OpenBomIds : [lastBom];
             }
             catch (SlowConsumerException)
             {
                 reason = StreamEndReasons.SlowConsumer;
+                ending = stream.OpenBomIds;
             }
         }
 
@@ -43,12 +49,15 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
             return (null, false);
         }
 
-        return (reason, await TryEndAsync(sink, reason, stopped));
+        return (reason, await TryEndAsync(sink, ending, reason, stopped));
     }
 
-    /// <summary>Returns the <c>stream_end</c> reason, or null when stopped. Waits without a token: the signals wake it.</summary>
-    private static async Task<string?> PumpAsync(EnrichmentStream stream, IStreamSink sink, StreamSignals signals,
-        CancellationToken stopped, CancellationToken stopping)
+    /// <summary>
+    /// Returns the <c>stream_end</c> reason (null when stopped) and, when the last BOM's terminal event ended the stream,
+    /// that BOM. Waits without a token: the signals wake it.
+    /// </summary>
+    private static async Task<(string? Reason, string? LastBom)> PumpAsync(IBusEventStream stream, IStreamSink sink,
+        StreamSignals signals, CancellationToken stopped, CancellationToken stopping)
     {
         while (true)
         {
@@ -60,7 +69,13 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
                     if (stream.Ended)
                     {
                         await sink.FlushAsync();
-                        return stopped.IsCancellationRequested ? null : StreamEndReasons.ForTerminal(busEvent.EventType);
+                        return stopped.IsCancellationRequested ? (null, null) : (StreamEndReasons.ForTerminal(busEvent.EventType), busEvent.BomId);
+                    }
+
+                    if (busEvent.IsTerminal)
+                    {
+                        // One BOM of several ended; the others go on.
+                        await sink.WriteBomEndAsync(busEvent.BomId, StreamEndReasons.ForTerminal(busEvent.EventType));
                     }
                 }
 
@@ -78,36 +93,36 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
 
             if (stopped.IsCancellationRequested)
             {
-                return null;
+                return (null, null);
             }
 
             if (stream.CutOffToken.IsCancellationRequested)
             {
-                return StreamEndReasons.SlowConsumer; // cut off while a write was blocked on a client that does not read
+                return (StreamEndReasons.SlowConsumer, null); // cut off while a write was blocked on a client that does not read
             }
 
             if (stopping.IsCancellationRequested)
             {
-                return StreamEndReasons.ServerShutdown; // draining: the client reconnects (elsewhere) with its last id
+                return (StreamEndReasons.ServerShutdown, null); // draining: the client reconnects (elsewhere) with its last id
             }
 
             if (signals.Expired)
             {
-                return StreamEndReasons.TokenExpired;
+                return (StreamEndReasons.TokenExpired, null);
             }
 
             await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; throws SlowConsumerException when cut off
         }
     }
 
-    private async Task<bool> TryEndAsync(IStreamSink sink, string reason, CancellationToken stopped)
+    private async Task<bool> TryEndAsync(IStreamSink sink, IReadOnlyList<string> bomIds, string reason, CancellationToken stopped)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopped);
         timeout.CancelAfter(options.Value.EndWriteTimeout);
         bool written;
         try
         {
-            written = await sink.WriteEndAsync(reason, timeout.Token);
+            written = await sink.WriteEndAsync(bomIds, reason, timeout.Token);
         }
         catch (OperationCanceledException)
         {

@@ -16,7 +16,7 @@ internal sealed class StreamSignals : IDisposable
     // A timer takes at most ~49 days; a later expiry is re-armed when it fires.
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    private readonly EnrichmentStream _stream;
+    private readonly IBusEventStream _stream;
     private readonly IStreamSink _sink;
     private readonly TimeProvider _time;
     private readonly TimeSpan? _keepAliveInterval;
@@ -30,7 +30,7 @@ internal sealed class StreamSignals : IDisposable
     private volatile bool _expired;
     private volatile bool _interrupted;
 
-    public StreamSignals(EnrichmentStream stream, IStreamSink sink, TimeProvider time, TimeSpan? keepAliveInterval,
+    public StreamSignals(IBusEventStream stream, IStreamSink sink, TimeProvider time, TimeSpan? keepAliveInterval,
         DateTimeOffset expiresAt, CancellationToken stopped, CancellationToken stopping)
     {
         _stream = stream;

@@ -10,6 +10,7 @@ namespace NotificationHub.Contracts;
 [JsonSerializable(typeof(EnrichmentEnvelope))]
 [JsonSerializable(typeof(EnrichmentProgressState))]
 [JsonSerializable(typeof(ConnectedEvent))]
+[JsonSerializable(typeof(MultiBomConnectedEvent))]
 [JsonSerializable(typeof(StreamEndEvent))]
 [JsonSerializable(typeof(KeepAliveEvent))]
 [JsonSerializable(typeof(PublishEventRequest))]

@@ -77,6 +77,7 @@ public static class NotificationHubHosting
         // Every HTTP API endpoint answers a Redis outage with 503 bus_unavailable and Retry-After, in this one filter.
         var api = app.MapGroup("").AddEndpointFilter<BusUnavailableFilter>();
         api.MapEnrichmentStream();
+        api.MapMultiBomEnrichmentStream();
         api.MapEnrichmentPublishing();
         api.MapEnrichmentStatus();
         api.MapEnrichmentJobs();

@@ -103,6 +103,23 @@ export interface ConnectedEvent {
   recovered: boolean;
 }
 
+/** One BOM of the multi-BOM stream's `connected` (C# `ConnectedBom`). */
+export interface ConnectedBom {
+  bom_id: string;
+  /** False when the cursor's log id of this BOM is no longer in the log: its snapshot follows instead. */
+  recovered: boolean;
+  /** True when the cursor's log id of this BOM is its terminal event: nothing more comes for it. */
+  ended: boolean;
+}
+
+/** Data of `connected` on the multi-BOM stream `/api/enrichment/stream?bom_id=…` (C# `MultiBomConnectedEvent`). */
+export interface MultiBomConnectedEvent {
+  type: 'connected';
+  message: string;
+  /** One entry per requested BOM, in request order. */
+  boms: ConnectedBom[];
+}
+
 /** Data of `stream_end` (C# `StreamEndEvent`). */
 export interface StreamEndEvent {
   type: 'stream_end';
@@ -238,6 +255,8 @@ export const ContractFields = {
   ] as const satisfies readonly (keyof EnrichmentProgressState)[],
   EnrichmentEnvelope: fieldsOf<EnrichmentEnvelope>()(['event_id', 'event_type', 'bom_id', 'tenant_id', 'created_at', 'state', 'payload', 'error']),
   ConnectedEvent: fieldsOf<ConnectedEvent>()(['type', 'bom_id', 'message', 'recovered']),
+  ConnectedBom: fieldsOf<ConnectedBom>()(['bom_id', 'recovered', 'ended']),
+  MultiBomConnectedEvent: fieldsOf<MultiBomConnectedEvent>()(['type', 'message', 'boms']),
   StreamEndEvent: fieldsOf<StreamEndEvent>()(['type', 'bom_id', 'reason']),
   KeepAliveEvent: fieldsOf<KeepAliveEvent>()(['type', 'timestamp']),
   PublishEventRequest: fieldsOf<PublishEventRequest>()(['event_type', 'tenant_id', 'state', 'payload', 'error']),

@@ -12,8 +12,16 @@ public static class ApiProblems
     public const string TypeBase = "https://notificationhub.dev/problems/";
 
     /// <summary>400: malformed BOM id.</summary>
-    public static ProblemHttpResult InvalidBomId() =>
-        Create(StatusCodes.Status400BadRequest, "invalid_bom_id", "Invalid BOM id", $"A BOM id is {Contracts.BomIds.Rule}.");
+    public static ProblemHttpResult InvalidBomId() => InvalidBomId($"A BOM id is {Contracts.BomIds.Rule}.");
+
+    /// <summary>400: malformed BOM id, or a multi-BOM stream request without BOMs or with too many.</summary>
+    public static ProblemHttpResult InvalidBomId(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "invalid_bom_id", "Invalid BOM id", detail);
+
+    /// <summary>400: a multi-BOM stream's <c>Last-Event-ID</c> that is not a cursor of the requested BOMs (docs/protocol.md §3.4).</summary>
+    public static ProblemHttpResult InvalidCursor() =>
+        Create(StatusCodes.Status400BadRequest, "invalid_cursor", "Invalid cursor",
+            "Last-Event-ID must be a cursor of this stream's BOMs: m1 then ,{bom_id}={log_id} per BOM, each BOM of the request at most once.");
 
     /// <summary>400: body breaks the contract.</summary>
     public static ProblemHttpResult InvalidEvent(string detail) =>

@@ -30,7 +30,7 @@ internal sealed class BomPump
     {
         _connectionId = connection.ConnectionId;
         _stream = stream;
-        _sink = new HubStreamSink(connection, stream.BomId, abortConnection);
+        _sink = new HubStreamSink(connection, abortConnection);
         _pump = pump;
         _logger = logger;
         _onEnded = onEnded;

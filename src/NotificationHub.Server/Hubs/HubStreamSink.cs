@@ -12,7 +12,7 @@ namespace NotificationHub.Server.Hubs;
 /// An interruption cancels the pending send; SignalR then aborts the connection itself (without a close message, so
 /// clients reconnect), which is what a send blocked on a client that stopped reading deserves.
 /// </remarks>
-internal sealed class HubStreamSink(HubConnectionContext connection, string bomId, Action abortConnection) : IStreamSink, IDisposable
+internal sealed class HubStreamSink(HubConnectionContext connection, Action abortConnection) : IStreamSink, IDisposable
 {
     private readonly CancellationTokenSource _interrupt = new();
 
@@ -25,9 +25,16 @@ internal sealed class HubStreamSink(HubConnectionContext connection, string bomI
 
     public ValueTask FlushAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask<bool> WriteEndAsync(string reason, CancellationToken cancellationToken)
+    public ValueTask WriteBomEndAsync(string bomId, string reason) =>
+        connection.WriteAsync(SerializedHubEvents.StreamEnd(bomId, reason), _interrupt.Token);
+
+    public async ValueTask<bool> WriteEndAsync(IReadOnlyList<string> bomIds, string reason, CancellationToken cancellationToken)
     {
-        await connection.WriteAsync(SerializedHubEvents.StreamEnd(bomId, reason), cancellationToken);
+        foreach (var bomId in bomIds)
+        {
+            await connection.WriteAsync(SerializedHubEvents.StreamEnd(bomId, reason), cancellationToken);
+        }
+
         return true;
     }
 

@@ -21,6 +21,10 @@ public static class ApiErrorCatalog
     public static IReadOnlyDictionary<string, ApiError[]> ByEndpoint { get; } = new Dictionary<string, ApiError[]>
     {
         ["EnrichmentStream"] = [new(400, "invalid_bom_id"), .. Token, new(404, "bom_not_found"), new(429, "rate_limited"), .. Bus],
+        ["MultiBomEnrichmentStream"] =
+        [
+            new(400, "invalid_bom_id"), new(400, "invalid_cursor"), .. Token, new(404, "bom_not_found"), new(429, "rate_limited"), .. Bus,
+        ],
         ["PublishEnrichmentEvent"] =
         [
             new(400, "invalid_bom_id"), new(400, "invalid_event"), new(400, "invalid_idempotency_key"), .. Body, .. Token,

@@ -41,6 +41,25 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
                 AddParameter(operation, "last_event_id", ParameterLocation.Query, "Resume after this event id (the `Last-Event-ID` header wins).");
                 AddParameter(operation, "Last-Event-ID", ParameterLocation.Header, "Resume after this event id (sent by EventSource on reconnect).");
                 break;
+            case "MultiBomEnrichmentStream":
+                operation.Description = "Several BOMs' Server-Sent Events over one connection: `retry:`, `connected` listing each BOM "
+                    + "(`recovered`, `ended`), then each BOM's events exactly as on its own stream, interleaved; `stream_end` per BOM "
+                    + "after its terminal event; the stream closes after the last. Each event's `id:` is a cursor of every BOM's "
+                    + "last log id; resume with it as `Last-Event-ID` (or `?last_event_id=`). docs/protocol.md §3.4.";
+                operation.Responses["200"] = new OpenApiResponse
+                {
+                    Description = "The event stream (kept open until every BOM's `stream_end`).",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["text/event-stream"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                    },
+                };
+                operation.Responses["204"] = new OpenApiResponse { Description = "The cursor names every BOM's terminal event: stop reconnecting." };
+                AddParameter(operation, "bom_id", ParameterLocation.Query, "A BOM to watch; repeat it for each (1 to `Sse:MaxBomsPerStream`, default 20).");
+                AddParameter(operation, "token", ParameterLocation.Query, "The user's JWT (EventSource cannot send headers); `Authorization: Bearer` works too.");
+                AddParameter(operation, "last_event_id", ParameterLocation.Query, "Resume from this cursor (the `Last-Event-ID` header wins).");
+                AddParameter(operation, "Last-Event-ID", ParameterLocation.Header, "Resume from this cursor (sent by EventSource on reconnect).");
+                break;
             case "PublishEnrichmentEvent":
                 operation.RequestBody = await JsonBodyAsync(context, typeof(PublishEventRequest), required: true, cancellationToken);
                 AddParameter(operation, "Idempotency-Key", ParameterLocation.Header,

@@ -8,6 +8,9 @@ public static class SseEndpoints
     /// <summary>Route of the stream.</summary>
     public const string Route = "/api/enrichment/stream/{bom_id}";
 
+    /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>).</summary>
+    public const string MultiBomRoute = "/api/enrichment/stream";
+
     /// <summary>Adds the SSE handler's services.</summary>
     public static IServiceCollection AddEnrichmentSse(this IServiceCollection services)
     {
@@ -25,4 +28,11 @@ public static class SseEndpoints
             .RequireAuthorization(ClaimNames.TenantPolicy)
             .WithName("EnrichmentStream")
             .WithSummary("Server-Sent Events of one BOM's enrichment.");
+
+    /// <summary>Maps <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c>.</summary>
+    public static IEndpointConventionBuilder MapMultiBomEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet(MultiBomRoute, (HttpContext http, SseHandler handler) => handler.HandleMultiAsync(http))
+            .RequireAuthorization(ClaimNames.TenantPolicy)
+            .WithName("MultiBomEnrichmentStream")
+            .WithSummary("Server-Sent Events of several BOMs' enrichment over one connection.");
 }

@@ -19,4 +19,11 @@ public static class SseFrameCache
 
     /// <summary>The complete frame (<c>id:</c>, <c>event:</c>, <c>data:</c> lines and the blank line) of <paramref name="busEvent"/>.</summary>
     public static byte[] Get(BusEvent busEvent) => busEvent.GetEncoding(Encoding);
+
+    /// <summary>
+    /// The frame of <paramref name="busEvent"/> without its <c>id:</c> line, for a stream that writes its own id (the
+    /// multi-BOM stream's cursor): a slice of the same shared frame, which starts with <c>id: {event_id}\n</c>.
+    /// </summary>
+    public static ReadOnlySpan<byte> GetWithoutId(BusEvent busEvent) =>
+        Get(busEvent).AsSpan("id: "u8.Length + System.Text.Encoding.UTF8.GetByteCount(busEvent.EventId) + 1);
 }

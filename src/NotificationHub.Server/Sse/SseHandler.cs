@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -9,7 +10,8 @@ using NotificationHub.Server.Observability;
 namespace NotificationHub.Server.Sse;
 
 /// <summary>
-/// <c>GET /api/enrichment/stream/{bom_id}?token=JWT</c>: one BOM's events as WHATWG Server-Sent Events.
+/// <c>GET /api/enrichment/stream/{bom_id}?token=JWT</c>: one BOM's events as WHATWG Server-Sent Events (and the
+/// multi-BOM stream, <see cref="HandleMultiAsync"/>).
 /// Order on the wire: <c>retry:</c>, <c>connected</c>, the replay after <c>Last-Event-ID</c> (or the snapshot),
 /// live events, and <c>stream_end</c> after the terminal event, at token expiry or when cut off as a slow consumer.
 /// </summary>
@@ -43,9 +45,7 @@ public sealed class SseHandler(
             return;
         }
 
-        string? lastEventId = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
-            ? header
-            : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;
+        var lastEventId = LastEventId(http);
 
         // Redis down: BusUnavailableException escapes before the response starts, and BusUnavailableFilter answers
         // 503; EventSource retries after its retry interval, by then perhaps on a healthy node.
@@ -64,12 +64,127 @@ public sealed class SseHandler(
             return;
         }
 
-        var transportTag = new KeyValuePair<string, object?>(TransportMetrics.TransportTag, "sse");
-        metrics.OpenConnections.Add(1, transportTag);
         await using (stream)
-        try
         {
             SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
+            await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
+                EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time), bomId);
+        }
+    }
+
+    /// <summary>
+    /// Serves the multi-BOM stream <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> (docs/protocol.md §3.4):
+    /// each BOM exactly as its own stream, through the same pump, with a <see cref="MultiBomCursor"/> as every event's id.
+    /// </summary>
+    public async Task HandleMultiAsync(HttpContext http)
+    {
+        var cancel = http.RequestAborted;
+        var maxBoms = sseOptions.Value.MaxBomsPerStream;
+        var bomIds = new List<string>();
+        foreach (var requested in http.Request.Query["bom_id"])
+        {
+            if (requested is null || !BomIds.IsValid(requested))
+            {
+                await RefuseAsync(http, ApiProblems.InvalidBomId(), requested ?? "");
+                return;
+            }
+
+            if (!bomIds.Contains(requested))
+            {
+                bomIds.Add(requested); // a repeated id keeps its first place
+            }
+
+            if (bomIds.Count > maxBoms)
+            {
+                await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), string.Join(',', bomIds));
+                return;
+            }
+        }
+
+        if (bomIds.Count == 0)
+        {
+            await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), "");
+            return;
+        }
+
+        var bomList = string.Join(',', bomIds);
+        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
+        if (tenantId is null)
+        {
+            await RefuseAsync(http, ApiProblems.Forbidden("The token names no tenant."), bomList);
+            return;
+        }
+
+        var lastEventId = LastEventId(http);
+        var cursor = new MultiBomCursor(bomIds);
+        if (lastEventId is not null && !MultiBomCursor.TryParse(lastEventId, bomIds, MultiBomCursor.MaxLength(maxBoms), out cursor))
+        {
+            await RefuseAsync(http, ApiProblems.InvalidCursor(), bomList);
+            return;
+        }
+
+        // Each BOM opened as its own stream would be (ownership, replay or snapshot, the 204 case); one BOM that is
+        // unknown or another tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
+        var boms = new ConnectedBom[bomIds.Count];
+        var streams = new List<EnrichmentStream>(bomIds.Count);
+        try
+        {
+            for (var i = 0; i < bomIds.Count; i++)
+            {
+                var (status, stream) = await bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), cancel);
+                if (status == OpenStreamStatus.NotFound)
+                {
+                    await DisposeAllAsync(streams);
+                    await RefuseAsync(http, ApiProblems.BomNotFound(), bomList);
+                    return;
+                }
+
+                boms[i] = new ConnectedBom { BomId = bomIds[i], Recovered = stream?.Recovered ?? true, Ended = stream is null };
+                if (stream is not null)
+                {
+                    streams.Add(stream);
+                }
+            }
+        }
+        catch
+        {
+            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM: 503 from BusUnavailableFilter
+            throw;
+        }
+
+        if (streams.Count == 0)
+        {
+            http.Response.StatusCode = StatusCodes.Status204NoContent; // every BOM ended at the cursor: stop reconnecting
+            return;
+        }
+
+        await using var multi = new MultiBomStream(streams);
+        SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
+        await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
+            EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);
+    }
+
+    private static string? LastEventId(HttpContext http) =>
+        http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
+            ? header
+            : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;
+
+    private static async ValueTask DisposeAllAsync(List<EnrichmentStream> streams)
+    {
+        foreach (var stream in streams)
+        {
+            await stream.DisposeAsync();
+        }
+    }
+
+    /// <summary>Writes the response head, <c>retry:</c> and <c>connected</c>, then pumps the stream until it ends.</summary>
+    private async Task ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected, JsonTypeInfo<T> connectedType,
+        SseStreamSink sink, string bomIds)
+    {
+        var transportTag = new KeyValuePair<string, object?>(TransportMetrics.TransportTag, "sse");
+        metrics.OpenConnections.Add(1, transportTag);
+        try
+        {
             var response = http.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "text/event-stream; charset=utf-8";
@@ -79,17 +194,16 @@ public sealed class SseHandler(
 
             var writer = response.BodyWriter;
             SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected,
-                new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
+            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
 
-            var (reason, endWritten) = await pump.RunAsync(stream, new SseStreamSink(http, bomId, time), keepAlive: true,
-                http.User.GetExpiry() ?? DateTimeOffset.MaxValue, cancel, host.ApplicationStopping);
+            var (reason, endWritten) = await pump.RunAsync(stream, sink, keepAlive: true,
+                http.User.GetExpiry() ?? DateTimeOffset.MaxValue, http.RequestAborted, host.ApplicationStopping);
             if (reason is not null && !endWritten)
             {
                 reason += ", stream_end not written: connection aborted";
             }
 
-            SseLog.Ended(logger, bomId, reason ?? "client disconnected");
+            SseLog.Ended(logger, bomIds, reason ?? "client disconnected");
         }
         finally
         {

@@ -10,9 +10,10 @@ namespace NotificationHub.Server.Sse;
 /// <summary>
 /// Writes one stream as <c>text/event-stream</c> to one response. Events and keepalives are written into the
 /// response's pipe and sent by <see cref="FlushAsync"/>, which waits without a token: an interruption cancels the
-/// pending flush instead (<see cref="PipeWriter.CancelPendingFlush"/>), which allocates nothing per flush.
+/// pending flush instead (<see cref="PipeWriter.CancelPendingFlush"/>), which allocates nothing per flush. With a
+/// <see cref="MultiBomCursor"/> (the multi-BOM stream), each event's <c>id:</c> is the cursor after it.
 /// </summary>
-internal sealed class SseStreamSink(HttpContext http, string bomId, TimeProvider time) : IStreamSink
+internal sealed class SseStreamSink(HttpContext http, TimeProvider time, MultiBomCursor? cursor = null) : IStreamSink
 {
     private readonly PipeWriter _writer = http.Response.BodyWriter;
 
@@ -22,7 +23,23 @@ internal sealed class SseStreamSink(HttpContext http, string bomId, TimeProvider
 
     public ValueTask WriteEventAsync(BusEvent busEvent)
     {
-        _writer.Write(SseFrameCache.Get(busEvent));
+        if (cursor is null)
+        {
+            _writer.Write(SseFrameCache.Get(busEvent));
+            return ValueTask.CompletedTask;
+        }
+
+        cursor.Advance(busEvent);
+        _writer.Write("id: "u8);
+        cursor.WriteTo(_writer);
+        _writer.Write("\n"u8);
+        _writer.Write(SseFrameCache.GetWithoutId(busEvent));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask WriteBomEndAsync(string bomId, string reason)
+    {
+        WriteEnd(bomId, reason);
         return ValueTask.CompletedTask;
     }
 
@@ -32,10 +49,13 @@ internal sealed class SseStreamSink(HttpContext http, string bomId, TimeProvider
 
     public async ValueTask FlushAsync() => await _writer.FlushAsync(CancellationToken.None); // interrupted, not cancelled
 
-    public async ValueTask<bool> WriteEndAsync(string reason, CancellationToken cancellationToken)
+    public async ValueTask<bool> WriteEndAsync(IReadOnlyList<string> bomIds, string reason, CancellationToken cancellationToken)
     {
-        WriteJsonEvent(_writer, EnrichmentEventNames.StreamEnd, new StreamEndEvent { BomId = bomId, Reason = reason },
-            EnrichmentJsonContext.Default.StreamEndEvent);
+        foreach (var bomId in bomIds)
+        {
+            WriteEnd(bomId, reason);
+        }
+
         var flushed = await _writer.FlushAsync(cancellationToken);
         if (flushed.IsCanceled)
         {
@@ -49,4 +69,8 @@ internal sealed class SseStreamSink(HttpContext http, string bomId, TimeProvider
     public void Interrupt() => _writer.CancelPendingFlush();
 
     public void Abort() => http.Abort();
+
+    private void WriteEnd(string bomId, string reason) =>
+        WriteJsonEvent(_writer, EnrichmentEventNames.StreamEnd, new StreamEndEvent { BomId = bomId, Reason = reason },
+            EnrichmentJsonContext.Default.StreamEndEvent);
 }

@@ -4,7 +4,7 @@ namespace NotificationHub.Tests.Bus;
 
 /// <summary>
 /// A transport writer for <see cref="StreamPump"/> tests: records what the pump wrote ("event:id", "keepalive",
-/// "end:reason"), and can refuse to take events or <c>stream_end</c> like a client that stopped reading.
+/// "end:reason"; "end:bom:reason" for one BOM of several), and can refuse to take events or <c>stream_end</c> like a client that stopped reading.
 /// </summary>
 public sealed class RecordingStreamSink : IStreamSink
 {
@@ -18,6 +18,9 @@ public sealed class RecordingStreamSink : IStreamSink
 
     /// <summary>The <c>stream_end</c> write blocks until its token is cancelled.</summary>
     public bool BlockEnd { get; init; }
+
+    /// <summary>Records each <c>stream_end</c> as "end:bom:reason" (multi-BOM streams) instead of "end:reason".</summary>
+    public bool RecordBomIds { get; init; }
 
     /// <summary>True once the pump aborted the connection.</summary>
     public bool Aborted { get; private set; }
@@ -69,14 +72,24 @@ public sealed class RecordingStreamSink : IStreamSink
 
     public ValueTask FlushAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask<bool> WriteEndAsync(string reason, CancellationToken cancellationToken)
+    public ValueTask WriteBomEndAsync(string bomId, string reason)
+    {
+        Record($"end:{bomId}:{reason}");
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask<bool> WriteEndAsync(IReadOnlyList<string> bomIds, string reason, CancellationToken cancellationToken)
     {
         if (BlockEnd)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        Record("end:" + reason);
+        foreach (var bomId in bomIds)
+        {
+            Record(RecordBomIds ? $"end:{bomId}:{reason}" : "end:" + reason);
+        }
+
         return true;
     }
 
