@@ -16,6 +16,8 @@ export function App() {
   const getToken = useMemo(() => devTokenProvider(baseUrl), [baseUrl]);
   const bomId = useMemo(() => new URLSearchParams(location.search).get('bom') ?? 'sample-bom-1', []);
   const [transport, setTransport] = useState<Transport>(initialTransport);
+  // ?share=0 gives this tab its own connection (the tab-sharing test shows why the default is to share).
+  const share = useMemo(() => new URLSearchParams(location.search).get('share') !== '0', []);
 
   const choose = (next: Transport) => {
     setTransport(next);
@@ -41,7 +43,7 @@ export function App() {
         </div>
       </header>
       {/* keyed by transport: switching closes one connection and opens the other */}
-      <BomDetail key={transport} transport={transport} bomId={bomId} baseUrl={baseUrl} getToken={getToken} items={sampleItems} />
+      <BomDetail key={transport} transport={transport} share={share} bomId={bomId} baseUrl={baseUrl} getToken={getToken} items={sampleItems} />
     </main>
   );
 }

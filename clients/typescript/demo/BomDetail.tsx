@@ -12,12 +12,13 @@ import { BomView, type Notice } from './BomView.js';
 declare global {
   interface Window {
     /** What the page received, for the end-to-end tests. */
-    __nhDemo?: { events: ReceivedEvent[]; percents: number[]; statuses: string[] };
+    __nhDemo?: { events: ReceivedEvent[]; percents: number[]; statuses: string[]; connect?: () => void };
   }
 }
 
 interface Props {
   transport: Transport;
+  share: boolean;
   bomId: string;
   baseUrl: string;
   getToken: TokenProvider;
@@ -33,7 +34,7 @@ function useSignalR(bomId: string, options: EnrichmentHookOptions) {
 }
 
 /** The page's state and actions; the hook is chosen once per mount (the parent keys this component by transport). */
-export function BomDetail({ transport, bomId, baseUrl, getToken, items }: Props) {
+export function BomDetail({ transport, share, bomId, baseUrl, getToken, items }: Props) {
   const api = useMemo(() => createEnrichmentApi(baseUrl, getToken), [baseUrl, getToken]);
   const queue = useMemo(() => new OfflineQueue(), []);
   const [bomStatus, setBomStatus] = useState<EnrichmentProgressState | null>(null);
@@ -61,6 +62,7 @@ export function BomDetail({ transport, bomId, baseUrl, getToken, items }: Props)
     getToken,
     autoConnect: false, // the guide's best practice: connect when enrichment starts
     notifyWhenHidden: true,
+    shareConnection: share,
     onProgress: (state) => {
       window.__nhDemo?.percents.push(state.percent_complete);
       const current = state.current_item;
@@ -83,7 +85,8 @@ export function BomDetail({ transport, bomId, baseUrl, getToken, items }: Props)
 
   useEffect(() => {
     window.__nhDemo ??= { events: [], percents: [], statuses: [] };
-  }, []);
+    window.__nhDemo.connect = connect; // the tests follow a run started elsewhere
+  }, [connect]);
   useEffect(() => {
     window.__nhDemo?.statuses.push(connectionStatus);
   }, [connectionStatus]);

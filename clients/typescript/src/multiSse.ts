@@ -1,6 +1,6 @@
 import { createEnrichmentApi, EnrichmentApiError, type EnrichmentApi } from './api.js';
 import { backoffDelay, defaultBackoff } from './backoff.js';
-import { EnrichmentEventNames, StreamEndReasons, type EnrichmentEnvelope, type StreamEndEvent } from './contracts.js';
+import { EnrichmentEventNames, StreamEndReasons, type EnrichmentEnvelope, type MultiBomConnectedEvent, type StreamEndEvent } from './contracts.js';
 import { createLogger, type Logger } from './logger.js';
 import { clientDefaults, type ClientOptions } from './options.js';
 import { StatusPoller } from './poller.js';
@@ -14,13 +14,6 @@ const logIdPattern = /^\d{1,20}-\d{1,20}$/;
 
 /** The server's default `Sse:MaxBomsPerStream`. */
 export const defaultMaxBomsPerStream = 20;
-
-/** One BOM's entry of the multi-BOM stream's `connected` event (docs/protocol.md). */
-export interface MultiStreamBom {
-  bom_id: string;
-  recovered: boolean;
-  ended: boolean;
-}
 
 /**
  * The resume cursor of the multi-BOM stream: `m1` then `,{bom_id}={log_id}` per BOM that has a log id, in request
@@ -337,7 +330,7 @@ export class MultiBomSseStream {
       case EnrichmentEventNames.KeepAlive:
         return;
       case EnrichmentEventNames.Connected: {
-        const connected = data as { message?: string; boms?: MultiStreamBom[] };
+        const connected = data as Partial<MultiBomConnectedEvent>;
         for (const entry of connected.boms ?? []) {
           const watch = this.watches.get(entry.bom_id);
           if (!watch) continue;

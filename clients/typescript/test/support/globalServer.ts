@@ -66,6 +66,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // e2e runs slower so a person (and the screenshot) sees the banner move, and a cut lands mid-run.
       Worker__ItemLatency: project.name === 'e2e' ? '00:00:00.080' : '00:00:00.020',
       Worker__ErrorRate: '0.04',
+      // test/e2e/tabs.test.ts runs eight BOMs at once.
+      Worker__Concurrency: '16',
       Worker__MinProgressInterval: '00:00:00.030',
       RateLimiting__PerUserConcurrentConnections: '1000',
       RateLimiting__PerUserConnectionsPerMinute: '100000',

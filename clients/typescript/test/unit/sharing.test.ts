@@ -53,7 +53,7 @@ let tabs: SharedConnection[] = [];
 
 function openTab(name: string, locks: LockManagerLike | null = null): SharedConnection {
   let tab: SharedConnection | null = null;
-  tab = new SharedConnection({ name, locks, timing, gatherMs: 20, logger: quiet, createCore: () => new ScriptedCore(tab!.tabId) });
+  tab = new SharedConnection({ name, locks, timing, gatherMs: 20, logger: quiet, createCore: (): SharedCore => new ScriptedCore(tab!.tabId) });
   tabs.push(tab);
   return tab;
 }
@@ -75,10 +75,12 @@ afterEach(() => {
   ScriptedCore.all = [];
 });
 
-describe.each([
+const lockModes: Array<[string, () => LockManagerLike | null]> = [
   ['the channel-only fallback (no Web Locks)', () => null],
   ['Web Locks', () => new MemoryLocks()],
-] as const)('tab sharing with %s', (_label, makeLocks) => {
+];
+
+describe.each(lockModes)('tab sharing with %s', (_label, makeLocks) => {
   it('elects exactly one leader among three tabs, whose one connection watches every tab\'s BOMs', async () => {
     const name = uniqueBomId('share');
     const locks = makeLocks();
