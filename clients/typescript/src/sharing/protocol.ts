@@ -25,6 +25,8 @@ export type RelayMessage =
   | { v: 1; type: 'bye'; from: string }
   /** A follower's whole set of watched BOMs with its last ids (sent on every change, and to every new leader). */
   | { v: 1; type: 'watch'; from: string; boms: RelayWatch[] }
+  /** A follower follows a new run of a BOM whose stream had ended (Re-Enrich): the leader watches it again. */
+  | { v: 1; type: 'restart'; from: string; bom_id: string }
   /** A follower's retry button: the leader reconnects. */
   | { v: 1; type: 'retry'; from: string }
   /** An event of a BOM (the SSE event name, its id, the data object), from the leader to all, or `to` one tab (a catch-up). */

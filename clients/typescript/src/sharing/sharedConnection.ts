@@ -160,6 +160,16 @@ export class SharedConnection {
     else this.announce();
   }
 
+  /** Follows a new run of a BOM whose stream ended (Re-Enrich): the connection watches it again from its last id. */
+  restart(bomId: string): void {
+    if (!this.local.has(bomId)) return;
+    if (this.isLeader) {
+      if (this.coreWatches.has(bomId)) this.core?.watch(bomId);
+    } else {
+      this.post({ type: 'restart', bom_id: bomId });
+    }
+  }
+
   /** Reconnects the shared connection now (the retry button of any tab). */
   retry(): void {
     if (this.isLeader) void this.core?.retry();
@@ -217,6 +227,9 @@ export class SharedConnection {
         break;
       case 'retry':
         if (this.isLeader) void this.core?.retry();
+        break;
+      case 'restart':
+        if (this.isLeader && this.coreWatches.has(message.bom_id)) this.core?.watch(message.bom_id);
         break;
       default:
         break;

@@ -97,10 +97,15 @@ export class SharedBomStream {
     return this.connection;
   }
 
-  /** Watches the BOM over the shared connection (a no-op while watching). */
+  /** Watches the BOM over the shared connection (while watching: follows a new run after a finished one). */
   connect(): void {
     this.wanted = true;
-    if (this.connection || this.connecting) return;
+    if (this.connection) {
+      // Connected already: a connect after a finished run (Re-Enrich) follows the next one.
+      if (this.tracker.isTerminal || this.tracker.current.connectionStatus === 'closed') this.connection.restart(this.bomId);
+      return;
+    }
+    if (this.connecting) return;
     this.connecting = true;
     if (this.tracker.current.connectionStatus === 'idle' || this.tracker.current.connectionStatus === 'disconnected') this.tracker.setStatus('connecting');
     void (async () => {

@@ -15,6 +15,8 @@ import { uniqueBomId, waitFor } from '../support/wait.js';
 class ScriptedCore implements SharedCore {
   static all: ScriptedCore[] = [];
   readonly watches = new Map<string, EnrichmentProgressTracker>();
+  /** Every watch call, in order (a second one for a BOM: follow its new run). */
+  readonly watchCalls: string[] = [];
   started = false;
   stopped = false;
   retries = 0;
@@ -22,7 +24,8 @@ class ScriptedCore implements SharedCore {
     ScriptedCore.all.push(this);
   }
   watch(bomId: string, _callbacks?: unknown, tracker?: EnrichmentProgressTracker): EnrichmentProgressTracker {
-    const t = tracker ?? new EnrichmentProgressTracker(bomId);
+    this.watchCalls.push(bomId);
+    const t = tracker ?? this.watches.get(bomId) ?? new EnrichmentProgressTracker(bomId);
     this.watches.set(bomId, t);
     t.setStatus(this.started ? 'connected' : 'idle');
     return t;
@@ -202,6 +205,17 @@ describe('the relay protocol', () => {
     await waitFor(() => coreOf(first)!.watches.has('bom-r'), 'the leader to watch', 5000);
     second.retry();
     await waitFor(() => coreOf(first)!.retries === 1, 'the retry');
+  });
+
+  it('a follower following a new run of an ended BOM makes the leader watch it again', async () => {
+    const name = uniqueBomId('share');
+    const first = openTab(name);
+    await waitFor(() => first.isLeader && coreOf(first) !== undefined, 'the first tab to lead', 5000);
+    const second = openTab(name);
+    watchBom(second, 'bom-again');
+    await waitFor(() => coreOf(first)!.watches.has('bom-again'), 'the leader to watch', 5000);
+    second.restart('bom-again');
+    await waitFor(() => coreOf(first)!.watchCalls.filter((b) => b === 'bom-again').length === 2, 'the second watch');
   });
 
   it('reads the token subject without verifying the token', () => {
