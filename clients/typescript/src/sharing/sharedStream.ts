@@ -4,7 +4,7 @@ import { clientDefaults } from '../options.js';
 import { ConnectionQualityMeter } from '../quality.js';
 import type { EnrichmentProgressTracker } from '../state.js';
 import { SharedConnection, type SharedConnectionOptions, type SharedCore } from './sharedConnection.js';
-import { tokenSubject } from './subject.js';
+import { sharingIdentity } from './subject.js';
 
 /** Options of {@link SharedBomStream}. */
 export interface SharedBomStreamOptions {
@@ -54,15 +54,15 @@ export function tabSharingAvailable(): boolean {
   return typeof BroadcastChannel !== 'undefined';
 }
 
-/** The channel and lock name of a connection: per origin (implicitly), version, kind, server and token subject. */
-export function sharedConnectionName(kind: string, baseUrl: string, subject: string): string {
-  return `notificationhub/v1/${kind}/${baseUrl}/${subject}`;
+/** The channel and lock name of a connection: per origin (implicitly), version, kind, server and token identity. */
+export function sharedConnectionName(kind: string, baseUrl: string, identity: string): string {
+  return `notificationhub/v1/${kind}/${baseUrl}/${identity}`;
 }
 
 /**
  * One BOM over the connection this tab shares with the other tabs of the same user (see {@link SharedConnection}):
  * the `connect`/`disconnect`/`retry`/`quality` of {@link EnrichmentSseStream}, so the hooks use either. The first
- * connect reads the token's subject (`sub`) to find the connection; tabs of other users never share.
+ * connect reads the token's subject (`sub`, and `tenant_id`) to find the connection; tabs of other users never share.
  */
 export class SharedBomStream {
   /** Connection-quality figures as this tab sees them. */
@@ -121,7 +121,7 @@ export class SharedBomStream {
         this.connecting = false;
       }
       if (!this.wanted || this.connection) return;
-      const name = sharedConnectionName(this.options.kind, this.options.baseUrl, tokenSubject(token) ?? 'anonymous');
+      const name = sharedConnectionName(this.options.kind, this.options.baseUrl, sharingIdentity(token));
       let entry = registry.get(name);
       if (!entry) {
         hookLifecycle();

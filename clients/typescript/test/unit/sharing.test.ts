@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LockManagerLike } from '../../src/sharing/election.js';
 import { relayVersion } from '../../src/sharing/protocol.js';
 import { SharedConnection, type SharedCore } from '../../src/sharing/sharedConnection.js';
-import { tokenSubject } from '../../src/sharing/subject.js';
+import { sharingIdentity, tokenSubject } from '../../src/sharing/subject.js';
 import { EnrichmentProgressTracker, type ReceivedEvent } from '../../src/state.js';
 import { envelope } from '../support/fakeEventSource.js';
 import { MemoryLocks } from '../support/memoryLocks.js';
@@ -218,10 +218,12 @@ describe('the relay protocol', () => {
     await waitFor(() => coreOf(first)!.watchCalls.filter((b) => b === 'bom-again').length === 2, 'the second watch');
   });
 
-  it('reads the token subject without verifying the token', () => {
+  it('reads the token subject and tenant without verifying the token', () => {
     expect(tokenSubject(mintToken('acme', { sub: 'user-42' }))).toBe('user-42');
     expect(tokenSubject(mintToken('acme', { sub: 'ü-ñ' }))).toBe('ü-ñ');
     expect(tokenSubject('not-a-jwt')).toBeNull();
     expect(tokenSubject('a.%%%.c')).toBeNull();
+    expect(sharingIdentity(mintToken('acme', { sub: 'user-42' }))).toBe('user-42@acme');
+    expect(sharingIdentity('opaque-token')).toBe('anonymous');
   });
 });
