@@ -11,8 +11,11 @@ export interface EnrichmentSignalROptions extends EnrichmentHookOptions {
   protocol?: HubProtocolName;
 }
 
-/** Hub client options from hook options; getToken always calls the latest one. */
-function hubOptions(options: Omit<EnrichmentSignalROptions, 'getToken'>, latest: { readonly current: EnrichmentSignalROptions }): HubClientOptions {
+/** Hub client options from hook options; getToken always calls the latest one (also used by useEnrichmentWatch). */
+export function hubOptions(
+  options: Pick<EnrichmentSignalROptions, 'baseUrl' | 'debug' | 'backoff' | 'maxFailedAttempts' | 'pollIntervalMs' | 'protocol' | 'logSink' | 'fetch'>,
+  latest: { readonly current: Pick<EnrichmentSignalROptions, 'getToken'> },
+): HubClientOptions {
   const { baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, protocol, logSink, fetch: fetchImpl } = options;
   return {
     getToken: () => latest.current.getToken(),

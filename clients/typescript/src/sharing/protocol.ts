@@ -31,6 +31,8 @@ export type RelayMessage =
   | { v: 1; type: 'retry'; from: string }
   /** An event of a BOM (the SSE event name, its id, the data object), from the leader to all, or `to` one tab (a catch-up). */
   | { v: 1; type: 'event'; from: string; to?: string; bom_id: string; event: string; id: string | null; data: unknown }
+  /** The leader's connection status (to all on every change; `to` a tab that announced its watches). */
+  | { v: 1; type: 'connection'; from: string; to?: string; status: ConnectionStatus }
   /** A BOM's connection status on the leader (with `error` for a connection-level error). */
   | { v: 1; type: 'status'; from: string; to?: string; bom_id: string; status: ConnectionStatus; error?: string };
 

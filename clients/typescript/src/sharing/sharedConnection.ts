@@ -12,6 +12,8 @@ export interface SharedCore {
   start(): unknown;
   stop(): unknown;
   retry(): unknown;
+  /** The connection's own status (both cores have it): relayed so every tab can show it. */
+  onStatus?(listener: (status: ConnectionStatus) => void): () => void;
 }
 
 /** The part of BroadcastChannel the relay uses. */
@@ -88,6 +90,9 @@ export class SharedConnection {
   private readonly remote = new Map<string, RelayWatch[]>();
   private readonly coreWatches = new Map<string, CoreWatch>();
   private core: SharedCore | null = null;
+  private coreStatusOff: (() => void) | null = null;
+  private status: ConnectionStatus = 'idle';
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private gatherTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -122,6 +127,17 @@ export class SharedConnection {
   /** True when the election uses Web Locks (false: the fallback). */
   get usesLocks(): boolean {
     return this.election.usesLocks;
+  }
+
+  /** The shared connection's status as this tab knows it (the leader's, relayed). */
+  get connectionStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  /** Listens to changes of {@link connectionStatus}; returns the unsubscribe function. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   /** BOMs this tab watches. */
@@ -216,8 +232,12 @@ export class SharedConnection {
       case 'status':
         if (!this.isLeader && (message.to === undefined || message.to === this.tabId)) this.localStatus(message.bom_id, message.status, message.error ?? null);
         break;
+      case 'connection':
+        if (!this.isLeader && (message.to === undefined || message.to === this.tabId)) this.setStatus(message.status);
+        break;
       case 'watch':
         if (!this.isLeader) break;
+        this.post({ type: 'connection', to: message.from, status: this.status });
         this.remote.set(message.from, Array.isArray(message.boms) ? message.boms : []);
         this.reconcile();
         for (const watch of this.remote.get(message.from) ?? []) this.catchUp(message.from, watch.bom_id, watch.last_event_id);
@@ -249,7 +269,14 @@ export class SharedConnection {
     this.gatherTimer = setTimeout(() => {
       this.gatherTimer = null;
       if (!this.isLeader) return;
-      this.core = this.options.createCore();
+      const core = this.options.createCore();
+      this.core = core;
+      this.coreStatusOff =
+        core.onStatus?.((status) => {
+          if (this.core !== core) return;
+          this.setStatus(status);
+          this.post({ type: 'connection', status });
+        }) ?? null;
       this.reconcile();
       void this.core.start();
     }, this.options.gatherMs ?? 100);
@@ -261,6 +288,9 @@ export class SharedConnection {
     this.gatherTimer = null;
     const core = this.core;
     this.core = null;
+    this.coreStatusOff?.();
+    this.coreStatusOff = null;
+    this.setStatus('reconnecting');
     for (const watch of this.coreWatches.values()) watch.unsubscribe();
     this.coreWatches.clear();
     this.remote.clear();
@@ -356,6 +386,12 @@ export class SharedConnection {
     if (busEvents.has(event)) entry.lastEvent = { event, id, data };
     this.quality.event();
     for (const tracker of entry.trackers) tracker.apply(event, id, data);
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    for (const listener of this.statusListeners) listener(status);
   }
 
   private localStatus(bomId: string, status: ConnectionStatus, error: string | null): void {

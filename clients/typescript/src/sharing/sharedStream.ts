@@ -2,7 +2,7 @@ import type { TokenProvider } from '../api.js';
 import { createLogger, type Logger, type LogSink } from '../logger.js';
 import { clientDefaults } from '../options.js';
 import { ConnectionQualityMeter } from '../quality.js';
-import type { EnrichmentProgressTracker } from '../state.js';
+import type { ConnectionStatus, EnrichmentProgressTracker } from '../state.js';
 import { SharedConnection, type SharedConnectionOptions, type SharedCore } from './sharedConnection.js';
 import { sharingIdentity } from './subject.js';
 
@@ -73,6 +73,8 @@ export class SharedBomStream {
   private connection: SharedConnection | null = null;
   private connecting = false;
   private wanted = false;
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private statusOff: (() => void) | null = null;
 
   constructor(
     readonly bomId: string,
@@ -90,6 +92,17 @@ export class SharedBomStream {
       if (snapshot.lastEventId !== previous.lastEventId) this.quality.event();
       previous = snapshot;
     });
+  }
+
+  /** The shared connection's status ('idle' before connecting). */
+  get connectionStatus(): ConnectionStatus {
+    return this.connection?.connectionStatus ?? 'idle';
+  }
+
+  /** Listens to changes of {@link connectionStatus}; returns the unsubscribe function. */
+  onConnectionStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   /** The shared connection, once connected (tests look at its leadership). */
@@ -134,7 +147,11 @@ export class SharedBomStream {
       entry.refs++;
       this.key = name;
       this.connection = entry.connection;
+      this.statusOff = entry.connection.onStatus((status) => {
+        for (const listener of this.statusListeners) listener(status);
+      });
       entry.connection.watch(this.bomId, this.tracker);
+      for (const listener of this.statusListeners) listener(entry.connection.connectionStatus);
     })();
   }
 
@@ -145,6 +162,8 @@ export class SharedBomStream {
     const key = this.key;
     this.connection = null;
     this.key = null;
+    this.statusOff?.();
+    this.statusOff = null;
     if (!connection || key === null) {
       this.tracker.setStatus('disconnected');
       return;

@@ -5,7 +5,7 @@ import type { LockManagerLike } from '../../src/sharing/election.js';
 import { relayVersion } from '../../src/sharing/protocol.js';
 import { SharedConnection, type SharedCore } from '../../src/sharing/sharedConnection.js';
 import { sharingIdentity, tokenSubject } from '../../src/sharing/subject.js';
-import { EnrichmentProgressTracker, type ReceivedEvent } from '../../src/state.js';
+import { EnrichmentProgressTracker, type ConnectionStatus, type ReceivedEvent } from '../../src/state.js';
 import { envelope } from '../support/fakeEventSource.js';
 import { MemoryLocks } from '../support/memoryLocks.js';
 import { mintToken } from '../support/tokens.js';
@@ -20,6 +20,7 @@ class ScriptedCore implements SharedCore {
   started = false;
   stopped = false;
   retries = 0;
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   constructor(readonly tab: string) {
     ScriptedCore.all.push(this);
   }
@@ -36,6 +37,11 @@ class ScriptedCore implements SharedCore {
   start(): void {
     this.started = true;
     for (const tracker of this.watches.values()) tracker.setStatus('connected');
+    for (const listener of this.statusListeners) listener('connected');
+  }
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
   stop(): void {
     this.stopped = true;
@@ -205,6 +211,18 @@ describe('the relay protocol', () => {
     await waitFor(() => coreOf(first)!.watches.has('bom-r'), 'the leader to watch', 5000);
     second.retry();
     await waitFor(() => coreOf(first)!.retries === 1, 'the retry');
+  });
+
+  it('relays the leader\'s connection status to every follower, also one that joins later', async () => {
+    const name = uniqueBomId('share');
+    const first = openTab(name);
+    const early = openTab(name);
+    watchBom(early, 'bom-s');
+    await waitFor(() => early.connectionStatus === 'connected', 'the early follower to see connected', 5000);
+    expect(first.connectionStatus).toBe('connected');
+    const late = openTab(name);
+    watchBom(late, 'bom-t');
+    await waitFor(() => late.connectionStatus === 'connected', 'the late follower to see connected', 5000);
   });
 
   it('a follower following a new run of an ended BOM makes the leader watch it again', async () => {
