@@ -14,6 +14,7 @@ const api = createEnrichmentApi(baseUrl, () => mintToken('demo')); // the dev to
 let browser: Browser;
 let context: BrowserContext | null = null;
 let started: string[] = [];
+const consoleLines: string[] = [];
 
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -28,7 +29,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-afterEach(async () => {
+afterEach(async (test) => {
+  if (test.task.result?.state === 'fail') console.log(consoleLines.slice(-60).join('\n'));
+  consoleLines.length = 0;
   await context?.close();
   context = null;
   // Runs the test no longer follows would keep the shared server busy.
@@ -93,6 +96,10 @@ async function openTabs(transport: 'sse' | 'signalr', boms: readonly string[], s
     await page.goto(`${baseUrl}/?bom=${bomId}&transport=${transport}${share ? '' : '&share=0'}`, { timeout: step });
     await page.getByText('Never enriched.').waitFor();
     tabs.pages.push(page);
+    const index = tabs.pages.length - 1;
+    page.on('console', (message) => {
+      if (/shared connection|Connecting|Stream ended|failed/i.test(message.text())) consoleLines.push(`${Date.now() % 100000} tab${index}: ${message.text()}`);
+    });
   }
   return tabs;
 }
@@ -154,6 +161,29 @@ describe.each(['sse', 'signalr'] as const)('eight tabs sharing one connection ov
       // The new leader resumed from the tabs' last ids: its first stream carries a cursor.
       expect(new URL(successor[0]!.url).searchParams.get('last_event_id')).toMatch(/^m1,/);
     }
+  });
+});
+
+describe('a leader tab that stops answering', () => {
+  it('loses the stream to a follower that steals the lock, and every tab, itself included, ends with every event once', async () => {
+    const boms = Array.from({ length: 4 }, (_, i) => uniqueBomId(`hung-${i}`));
+    const tabs = await openTabs('sse', boms, true);
+    await startRuns(boms, 110);
+    await Promise.all(tabs.pages.map(connect));
+    for (const page of tabs.pages) await page.waitForFunction(() => (window.__nhDemo?.percents.at(-1) ?? 0) >= 10, undefined, { timeout: step });
+    const leader = tabs.connections.find((c) => c.open)!.page;
+    // A busy (or frozen) tab runs nothing for a while, yet keeps its Web Lock: it neither relays nor answers pings.
+    const hung = leader.evaluate(() => {
+      const until = Date.now() + 6000;
+      while (Date.now() < until) {
+        // busy
+      }
+    });
+    await expect.poll(() => tabs.connections.some((c) => c.answered && c.page !== leader), { timeout: step, interval: 100 }).toBe(true);
+    await hung;
+    const successor = tabs.connections.find((c) => c.page !== leader)!;
+    expect(new URL(successor.url).searchParams.get('last_event_id')).toMatch(/^m1,/);
+    for (const page of tabs.pages) await expectEveryEventOnce(page, boms[tabs.pages.indexOf(page)]!);
   });
 });
 
