@@ -1,4 +1,5 @@
 import type { TokenProvider } from '../api.js';
+import { backoffDelay } from '../backoff.js';
 import { createLogger, type Logger, type LogSink } from '../logger.js';
 import { clientDefaults } from '../options.js';
 import { ConnectionQualityMeter } from '../quality.js';
@@ -73,6 +74,8 @@ export class SharedBomStream {
   private connection: SharedConnection | null = null;
   private connecting = false;
   private wanted = false;
+  private tokenFailures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private statusOff: (() => void) | null = null;
 
@@ -129,10 +132,16 @@ export class SharedBomStream {
         this.logger.error('Could not get a token', { bomId: this.bomId, error: String(error) });
         this.tracker.setStatus('error');
         this.tracker.reportError('Could not get a token');
+        // Try again with the backoff, as an unshared stream would.
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          if (this.wanted && !this.connection) this.connect();
+        }, backoffDelay(this.tokenFailures++));
         return;
       } finally {
         this.connecting = false;
       }
+      this.tokenFailures = 0;
       if (!this.wanted || this.connection) return;
       const name = sharedConnectionName(this.options.kind, this.options.baseUrl, sharingIdentity(token));
       let entry = registry.get(name);
@@ -158,6 +167,8 @@ export class SharedBomStream {
   /** Stops watching; the last watcher of the tab closes its end of the shared connection. */
   disconnect(): void {
     this.wanted = false;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     const connection = this.connection;
     const key = this.key;
     this.connection = null;

@@ -42,4 +42,23 @@ describe('useEnrichmentSSE with sharing on (the default)', () => {
     two.unmount();
     await waitForHook(() => expect(FakeEventSource.last.closed).toBe(true), { timeout: 5000 });
   });
+
+  it('tries again when the token cannot be had, then shares the stream', async () => {
+    let calls = 0;
+    const base = {
+      baseUrl: `http://hub-${uniqueBomId('h')}`,
+      getToken: async () => {
+        if (calls++ === 0) throw new Error('auth server down');
+        return mintToken('acme', { sub: 'hooks-sharing-retry' });
+      },
+      debug: false,
+      logSink: { debug: () => {}, warn: () => {}, error: () => {} },
+      eventSource: FakeEventSource as unknown as EventSourceConstructor,
+    };
+    const hook = renderHook(() => useEnrichmentSSE('bom-t', base));
+    await waitForHook(() => expect(hook.result.current.error).toBe('Could not get a token'), { timeout: 5000 });
+    await waitForHook(() => expect(FakeEventSource.instances).toHaveLength(1), { timeout: 5000 });
+    expect(new URL(FakeEventSource.last.url).searchParams.getAll('bom_id')).toEqual(['bom-t']);
+    hook.unmount();
+  });
 });
