@@ -96,6 +96,8 @@ export class TabElection {
     this.queued?.abort();
     this.queued = null;
     this.stepDown();
+    // Whoever leads when this tab rejoins is news to it (it re-announces its watches then).
+    this.leaderTab = null;
   }
 
   /** Handles a message of another tab. */

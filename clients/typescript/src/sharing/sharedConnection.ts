@@ -152,15 +152,19 @@ export class SharedConnection {
       const last = tracker.current.lastEventId;
       entry = { trackers: new Set(), lastId: last !== null && logIdPattern.test(last) ? last : null, lastEvent: null };
       this.local.set(bomId, entry);
-    } else if (entry.lastEvent && !entry.trackers.has(tracker)) {
-      this.applySnapshot(tracker, entry.lastEvent);
+    } else if (!entry.trackers.has(tracker)) {
+      // Another hook of this tab watches the BOM already: start where it is.
+      const other = entry.trackers.values().next().value;
+      if (other) tracker.setStatus(other.current.connectionStatus);
+      if (entry.lastEvent) this.applySnapshot(tracker, entry.lastEvent);
     }
+    const known = entry.trackers.size > 0;
     entry.trackers.add(tracker);
     if (this.isLeader) {
       this.reconcile();
       this.catchUp(null, bomId, entry.lastId);
     } else {
-      tracker.setStatus('connecting');
+      if (!known) tracker.setStatus('connecting');
       this.announce();
     }
   }
@@ -211,6 +215,7 @@ export class SharedConnection {
   resume(): void {
     if (this.closed) return;
     this.election.start();
+    this.announce(); // the leader dropped this tab's BOMs on its bye
   }
 
   private post(message: RelayPayload): void {

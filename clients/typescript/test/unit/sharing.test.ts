@@ -169,6 +169,27 @@ describe.each(lockModes)('tab sharing with %s', (_label, makeLocks) => {
     expect(busIds(c.events)).toEqual(['11-0', '13-0']);
   });
 
+  it('a follower that was frozen (paused) and resumes gets its BOM streamed again from its last id', async () => {
+    const name = uniqueBomId('share');
+    const locks = makeLocks();
+    const first = openTab(name, locks);
+    await waitFor(() => first.isLeader && coreOf(first) !== undefined, 'the first tab to lead', 5000);
+    const second = openTab(name, locks);
+    const b = watchBom(second, 'bom-p');
+    const core = coreOf(first)!;
+    await waitFor(() => core.watches.has('bom-p'), 'the leader to watch', 5000);
+    core.emit('bom-p', 'progress', '30-0', 1);
+    await waitFor(() => b.tracker.current.lastEventId === '30-0', 'the relayed event');
+    second.pause();
+    await waitFor(() => !core.watches.has('bom-p'), 'the leader to drop the paused tab\'s BOM', 5000);
+    second.resume();
+    await waitFor(() => core.watches.get('bom-p')?.current.lastEventId === '30-0', 'the BOM watched again from the tab\'s last id', 5000);
+    core.emit('bom-p', 'progress', '31-0', 2);
+    await waitFor(() => b.tracker.current.lastEventId === '31-0', 'events after the resume');
+    expect(busIds(b.events)).toEqual(['30-0', '31-0']);
+    expect(first.isLeader).toBe(true);
+  });
+
   it('replaces a leader that stops answering (a frozen tab) after the lease', async () => {
     const name = uniqueBomId('share');
     const locks = makeLocks();
