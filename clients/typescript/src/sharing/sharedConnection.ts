@@ -229,7 +229,13 @@ export class SharedConnection {
 
   private onMessage(message: RelayMessage): void {
     if (message.from === this.tabId) return;
+    const fromLeader = message.from === this.election.currentLeader;
     this.election.handle(message);
+    if (message.type === 'bye' && fromLeader && !this.isLeader) {
+      // The connection went with the leader; the next one resumes (statuses come from it).
+      this.setStatus('reconnecting');
+      for (const entry of this.local.values()) for (const tracker of entry.trackers) if (tracker.current.connectionStatus === 'connected') tracker.setStatus('reconnecting');
+    }
     switch (message.type) {
       case 'event':
         if (!this.isLeader && (message.to === undefined || message.to === this.tabId)) this.dispatch(message.bom_id, message.event, message.id, message.data);
