@@ -237,6 +237,7 @@ describe('the relay protocol', () => {
   it('relays the leader\'s connection status to every follower, also one that joins later', async () => {
     const name = uniqueBomId('share');
     const first = openTab(name);
+    await waitFor(() => first.isLeader, 'the first tab to lead', 5000);
     const early = openTab(name);
     watchBom(early, 'bom-s');
     await waitFor(() => early.connectionStatus === 'connected', 'the early follower to see connected', 5000);
