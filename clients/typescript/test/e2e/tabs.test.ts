@@ -47,6 +47,8 @@ interface Connection {
   open: boolean;
   /** The server answered (the response headers arrived): the stream is really open. */
   answered: boolean;
+  /** When the browser issued it (epoch ms). */
+  at: number;
 }
 
 interface Tabs {
@@ -67,7 +69,7 @@ async function openTabs(transport: 'sse' | 'signalr', boms: readonly string[], s
   const streams = new Map<unknown, Connection>();
   context.on('request', (request) => {
     if (!request.url().includes('/api/enrichment/stream')) return;
-    const connection = { page: request.frame().page(), url: request.url(), open: true, answered: false };
+    const connection = { page: request.frame().page(), url: request.url(), open: true, answered: false, at: Date.now() };
     streams.set(request, connection);
     opened(connection);
   });
@@ -85,7 +87,7 @@ async function openTabs(transport: 'sse' | 'signalr', boms: readonly string[], s
     const page = await context.newPage();
     page.setDefaultTimeout(step);
     page.on('websocket', (socket) => {
-      const connection = { page, url: socket.url(), open: true, answered: true };
+      const connection = { page, url: socket.url(), open: true, answered: true, at: Date.now() };
       opened(connection);
       socket.on('close', () => (connection.open = false));
     });
@@ -151,12 +153,14 @@ describe.each(['sse', 'signalr'] as const)('eight tabs sharing one connection ov
     const leader = tabs.connections.find((c) => c.open)?.page;
     expect(leader).toBeDefined();
     const survivors = tabs.pages.filter((page) => page !== leader);
+    const closedAt = Date.now();
     await leader!.close();
     for (const page of survivors) await expectEveryEventOnce(page, boms[tabs.pages.indexOf(page)]!);
     const holders = [...new Set(tabs.connections.map((c) => c.page))];
     expect(holders).toHaveLength(2);
     expect(tabs.maxOpen).toBe(1);
     const successor = tabs.connections.filter((c) => c.page !== leader);
+    console.log(`[tabs ${transport}] leader closed: the next tab connected after ${successor[0]!.at - closedAt} ms`);
     if (transport === 'sse') {
       // The new leader resumed from the tabs' last ids: its first stream carries a cursor.
       expect(new URL(successor[0]!.url).searchParams.get('last_event_id')).toMatch(/^m1,/);
@@ -173,6 +177,7 @@ describe('a leader tab that stops answering', () => {
     for (const page of tabs.pages) await page.waitForFunction(() => (window.__nhDemo?.percents.at(-1) ?? 0) >= 10, undefined, { timeout: step });
     const leader = tabs.connections.find((c) => c.open)!.page;
     // A busy (or frozen) tab runs nothing for a while, yet keeps its Web Lock: it neither relays nor answers pings.
+    const hungAt = Date.now();
     const hung = leader.evaluate(() => {
       const until = Date.now() + 6000;
       while (Date.now() < until) {
@@ -182,6 +187,7 @@ describe('a leader tab that stops answering', () => {
     await expect.poll(() => tabs.connections.some((c) => c.answered && c.page !== leader), { timeout: step, interval: 100 }).toBe(true);
     await hung;
     const successor = tabs.connections.find((c) => c.page !== leader)!;
+    console.log(`[tabs sse] leader stopped answering: a follower stole the lock and connected after ${successor.at - hungAt} ms`);
     expect(new URL(successor.url).searchParams.get('last_event_id')).toMatch(/^m1,/);
     for (const page of tabs.pages) await expectEveryEventOnce(page, boms[tabs.pages.indexOf(page)]!);
   });
