@@ -37,6 +37,11 @@ export interface SharedConnectionOptions {
   timing?: ElectionTiming;
   /** After winning, the leader waits this long for the followers' watches before connecting (default 100 ms). */
   gatherMs?: number;
+  /**
+   * Followers re-announce their watches this often (default 60 s); the leader drops the BOMs of a tab it has not heard
+   * from in five of these (a crashed tab, which could not say bye).
+   */
+  announceEveryMs?: number;
 }
 
 interface LocalWatch {
@@ -95,6 +100,8 @@ export class SharedConnection {
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private gatherTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private readonly remoteSeen = new Map<string, number>();
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: SharedConnectionOptions) {
     this.channel = (options.channel ?? ((name) => new BroadcastChannel(name) as unknown as ChannelLike))(options.name);
@@ -117,6 +124,24 @@ export class SharedConnection {
       options.timing ?? defaultElectionTiming,
     );
     this.election.start();
+    // An interval, not a chained timeout: hidden tabs run it at most once a minute, which is all it needs.
+    this.sweepTimer = setInterval(() => this.sweep(), options.announceEveryMs ?? 60_000);
+  }
+
+  /** Follower: re-announce (a leader's proof that this tab lives). Leader: drop the BOMs of tabs gone silent. */
+  private sweep(): void {
+    if (!this.isLeader) {
+      if (this.local.size > 0) this.announce();
+      return;
+    }
+    const cutoff = Date.now() - 5 * (this.options.announceEveryMs ?? 60_000);
+    let dropped = false;
+    for (const [tab, seen] of this.remoteSeen) {
+      if (seen >= cutoff) continue;
+      this.remoteSeen.delete(tab);
+      dropped = this.remote.delete(tab) || dropped;
+    }
+    if (dropped) this.reconcile();
   }
 
   /** True while this tab holds the connection. */
@@ -201,6 +226,7 @@ export class SharedConnection {
     if (this.closed) return;
     this.pause();
     this.closed = true;
+    clearInterval(this.sweepTimer);
     this.channel.close();
   }
 
@@ -250,10 +276,12 @@ export class SharedConnection {
         if (!this.isLeader) break;
         this.post({ type: 'connection', to: message.from, status: this.status });
         this.remote.set(message.from, Array.isArray(message.boms) ? message.boms : []);
+        this.remoteSeen.set(message.from, Date.now());
         this.reconcile();
         for (const watch of this.remote.get(message.from) ?? []) this.catchUp(message.from, watch.bom_id, watch.last_event_id);
         break;
       case 'bye':
+        this.remoteSeen.delete(message.from);
         if (this.isLeader && this.remote.delete(message.from)) this.reconcile();
         break;
       case 'retry':
@@ -276,6 +304,7 @@ export class SharedConnection {
   private lead(): void {
     this.options.logger.debug('This tab holds the shared connection', { tab: this.tabId, locks: this.usesLocks });
     this.remote.clear();
+    this.remoteSeen.clear();
     // Followers re-announce on hearing `leader`; give them a moment so the first connection covers every tab's BOMs.
     this.gatherTimer = setTimeout(() => {
       this.gatherTimer = null;

@@ -60,9 +60,9 @@ const quiet = { debug: () => {}, warn: () => {}, error: () => {} };
 const timing = { heartbeatMs: 40, leaseMs: 200 };
 let tabs: SharedConnection[] = [];
 
-function openTab(name: string, locks: LockManagerLike | null = null): SharedConnection {
+function openTab(name: string, locks: LockManagerLike | null = null, announceEveryMs = 60_000): SharedConnection {
   let tab: SharedConnection | null = null;
-  tab = new SharedConnection({ name, locks, timing, gatherMs: 20, logger: quiet, createCore: (): SharedCore => new ScriptedCore(tab!.tabId) });
+  tab = new SharedConnection({ name, locks, timing, gatherMs: 20, announceEveryMs, logger: quiet, createCore: (): SharedCore => new ScriptedCore(tab!.tabId) });
   tabs.push(tab);
   return tab;
 }
@@ -245,6 +245,24 @@ describe('the relay protocol', () => {
     const late = openTab(name);
     watchBom(late, 'bom-t');
     await waitFor(() => late.connectionStatus === 'connected', 'the late follower to see connected', 5000);
+  });
+
+  it('drops the BOMs of a tab that crashed (went silent without bye) and keeps those of a live one', async () => {
+    const name = uniqueBomId('share');
+    const first = openTab(name, null, 40);
+    await waitFor(() => first.isLeader && coreOf(first) !== undefined, 'the first tab to lead', 5000);
+    const live = openTab(name, null, 40);
+    const crashed = openTab(name, null, 40);
+    watchBom(live, 'bom-live');
+    watchBom(crashed, 'bom-crashed');
+    const core = coreOf(first)!;
+    await waitFor(() => core.watches.has('bom-live') && core.watches.has('bom-crashed'), 'the leader to watch both', 5000);
+    // A crash: the tab runs nothing more and says nothing.
+    const internals = crashed as unknown as { sweepTimer: ReturnType<typeof setInterval>; channel: { postMessage: unknown } };
+    clearInterval(internals.sweepTimer);
+    internals.channel.postMessage = () => undefined;
+    await waitFor(() => !core.watches.has('bom-crashed'), 'the crashed tab\'s BOM to be dropped', 5000);
+    expect(core.watches.has('bom-live')).toBe(true);
   });
 
   it('a follower following a new run of an ended BOM makes the leader watch it again', async () => {
