@@ -111,6 +111,28 @@ describe('multi-BOM SSE core against the real server (eventsource in Node)', () 
     }
   });
 
+  it('follows the next run of a finished BOM when it is watched again (Re-Enrich)', async () => {
+    const tenant = uniqueBomId('t');
+    const token = mintToken(tenant);
+    const api = createEnrichmentApi(baseUrl, () => token);
+    const bomId = uniqueBomId('m-again');
+    await api.start(bomId, lineItems(10));
+    const stream = new MultiBomSseStream({ baseUrl, getToken: () => token, debug: false, eventSource: NodeEventSource });
+    const [watched] = watchAll(stream, [bomId]);
+    stream.start();
+    try {
+      await waitFor(() => watched!.tracker.current.connectionStatus === 'closed', 'the first run to end');
+      const firstEnd = watched!.tracker.current.lastEventId;
+      await api.start(bomId, lineItems(12));
+      stream.watch(bomId);
+      await waitFor(() => watched!.tracker.current.progress?.total_items === 12 && watched!.tracker.current.isComplete, 'the second run to complete');
+      expect(watched!.tracker.current.lastEventId).not.toBe(firstEnd);
+      expect(watched!.tracker.current.lastEventId).toBe((await api.status(bomId)).lastEventId);
+    } finally {
+      stream.stop();
+    }
+  });
+
   it('marks a BOM the tenant cannot see as not found and streams the others', async () => {
     const tenant = uniqueBomId('t');
     const token = mintToken(tenant);
