@@ -136,6 +136,14 @@ public sealed class HubServer : IAsyncDisposable
     public Task<SseConnection> OpenStreamAsync(string bomId, string token, string? lastEventId = null) =>
         SseConnection.OpenAsync(Client, $"api/enrichment/stream/{Uri.EscapeDataString(bomId)}?token={token}", lastEventId);
 
+    /// <summary>Opens the multi-BOM SSE stream of <paramref name="bomIds"/> (<paramref name="lastEventId"/>: a cursor, sent as <c>Last-Event-ID</c>).</summary>
+    public Task<SseConnection> OpenMultiStreamAsync(IEnumerable<string> bomIds, string token, string? lastEventId = null) =>
+        SseConnection.OpenAsync(Client, MultiStreamPath(bomIds, token), lastEventId);
+
+    /// <summary>The path of the multi-BOM SSE stream of <paramref name="bomIds"/>.</summary>
+    public static string MultiStreamPath(IEnumerable<string> bomIds, string token) =>
+        "api/enrichment/stream?" + string.Join('&', bomIds.Select(b => "bom_id=" + Uri.EscapeDataString(b))) + "&token=" + token;
+
     /// <summary>Stops the server gracefully (as on SIGTERM).</summary>
     public Task StopAsync() => _app.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));
 
