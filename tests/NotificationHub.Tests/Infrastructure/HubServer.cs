@@ -78,7 +78,9 @@ public sealed class HubServer : IAsyncDisposable
         var app = builder.Build();
         app.MapNotificationHub();
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // With a TLS endpoint too (the HTTP/2 tests), the test client talks plain HTTP; the TLS address is the test's.
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .OrderBy(a => a.StartsWith("https:", StringComparison.Ordinal)).First();
         var server = new HubServer(app, new Uri(address + "/"));
 
         // With Redis, commands fail fast until the connection is up (as a load balancer sees: not ready): wait for it.
