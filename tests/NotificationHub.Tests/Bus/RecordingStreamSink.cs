@@ -19,7 +19,7 @@ public sealed class RecordingStreamSink : IStreamSink
     /// <summary>The <c>stream_end</c> write blocks until its token is cancelled.</summary>
     public bool BlockEnd { get; init; }
 
-    /// <summary>Records each <c>stream_end</c> as "end:bom:reason" (multi-BOM streams) instead of "end:reason".</summary>
+    /// <summary>Records "event:bom:id" and "end:bom:reason" (multi-BOM streams: log ids repeat across BOMs) instead of "event:id" and "end:reason".</summary>
     public bool RecordBomIds { get; init; }
 
     /// <summary>True once the pump aborted the connection.</summary>
@@ -50,7 +50,7 @@ public sealed class RecordingStreamSink : IStreamSink
 
     public async ValueTask WriteEventAsync(BusEvent busEvent)
     {
-        Record("event:" + busEvent.EventId);
+        Record(RecordBomIds ? $"event:{busEvent.BomId}:{busEvent.EventId}" : "event:" + busEvent.EventId);
         if (BlockEvents)
         {
             await _interrupted.Task;

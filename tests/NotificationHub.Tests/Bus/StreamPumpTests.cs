@@ -106,6 +106,84 @@ public sealed class StreamPumpTests : IAsyncDisposable
         Assert.Equal("end:slow_consumer", sink.Written[^1]);
     }
 
+    [Fact]
+    public async Task A_multi_bom_stream_ends_each_bom_after_its_terminal_event_and_returns_after_the_last()
+    {
+        string[] boms = [NewBomId(), NewBomId(), NewBomId()];
+        var started = new List<BusEvent>();
+        foreach (var bom in boms)
+        {
+            started.Add(await PublishAsync(_bus, bom, EnrichmentEventNames.Started));
+        }
+
+        var completedFirst = await PublishAsync(_bus, boms[0], EnrichmentEventNames.Completed, 20); // its snapshot
+        var progress = await PublishAsync(_bus, boms[1], EnrichmentEventNames.Progress, 1); // replayed
+        var failed = await PublishAsync(_bus, boms[1], EnrichmentEventNames.Failed, 1);
+        await using var stream = new MultiBomStream(
+            [await OpenAsync(boms[0], null), await OpenAsync(boms[1], started[1].EventId), await OpenAsync(boms[2], null)]);
+        var sink = new RecordingStreamSink { RecordBomIds = true };
+
+        var running = _pump.RunAsync(stream, sink, keepAlive: false, DateTimeOffset.MaxValue, default, default);
+        var completedLast = await PublishAsync(_bus, boms[2], EnrichmentEventNames.Completed, 20); // live (queue capacity 1)
+
+        Assert.Equal((StreamEndReasons.Completed, true), await running.Bounded());
+        var written = sink.Written;
+        Assert.True(written.Count == 8, string.Join(" | ", written)); // 2 snapshots, 2 replayed, 1 live, 3 ends
+        AssertInOrder(written, $"event:{boms[0]}:{completedFirst.EventId}", $"end:{boms[0]}:completed");
+        AssertInOrder(written, $"event:{boms[1]}:{progress.EventId}", $"event:{boms[1]}:{failed.EventId}", $"end:{boms[1]}:failed");
+        Assert.Equal([$"event:{boms[2]}:{started[2].EventId}", $"event:{boms[2]}:{completedLast.EventId}", $"end:{boms[2]}:completed"],
+            written.Where(w => w.Contains(boms[2], StringComparison.Ordinal)));
+        Assert.Equal($"end:{boms[2]}:completed", written[^1]);
+        Assert.True(stream.Ended);
+        Assert.Empty(stream.OpenBomIds);
+
+        static void AssertInOrder(IReadOnlyList<string> written, params string[] expected) =>
+            Assert.Equal(expected, written.Where(expected.Contains));
+    }
+
+    [Fact]
+    public async Task A_stream_wide_end_writes_stream_end_for_every_bom_not_yet_ended()
+    {
+        string[] boms = [NewBomId(), NewBomId(), NewBomId()];
+        foreach (var bom in boms)
+        {
+            await PublishAsync(_bus, bom, EnrichmentEventNames.Started);
+        }
+
+        await PublishAsync(_bus, boms[1], EnrichmentEventNames.Completed, 20);
+        await using var stream = new MultiBomStream([.. await Task.WhenAll(boms.Select(bom => OpenAsync(bom, null)))]);
+        var sink = new RecordingStreamSink { RecordBomIds = true };
+        using var stopping = new CancellationTokenSource();
+
+        var running = _pump.RunAsync(stream, sink, keepAlive: false, DateTimeOffset.MaxValue, default, stopping.Token);
+        await stopping.CancelAsync();
+
+        Assert.Equal((StreamEndReasons.ServerShutdown, true), await running.Bounded());
+        var ends = sink.Written.Where(w => w.StartsWith("end:", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"end:{boms[1]}:completed", $"end:{boms[0]}:server_shutdown", $"end:{boms[2]}:server_shutdown"], ends);
+        Assert.Equal($"end:{boms[2]}:server_shutdown", sink.Written[^1]);
+    }
+
+    [Fact]
+    public async Task One_bom_cut_off_as_a_slow_consumer_ends_the_whole_multi_bom_stream_for_every_bom()
+    {
+        string[] boms = [NewBomId(), NewBomId()];
+        foreach (var bom in boms)
+        {
+            await PublishAsync(_bus, bom, EnrichmentEventNames.Started);
+        }
+
+        await using var stream = new MultiBomStream([await OpenAsync(boms[0], null), await OpenAsync(boms[1], null)]);
+        var sink = new RecordingStreamSink { BlockEvents = true, RecordBomIds = true }; // blocks on the first snapshot
+
+        var running = _pump.RunAsync(stream, sink, keepAlive: false, DateTimeOffset.MaxValue, default, default);
+        await PublishAsync(_bus, boms[1], EnrichmentEventNames.Progress, 1); // queued (capacity 1)
+        await PublishAsync(_bus, boms[1], EnrichmentEventNames.Progress, 2); // overflows: cut off
+
+        Assert.Equal((StreamEndReasons.SlowConsumer, true), await running.Bounded());
+        Assert.Equal([$"end:{boms[0]}:slow_consumer", $"end:{boms[1]}:slow_consumer"], sink.Written.Where(w => w.StartsWith("end:", StringComparison.Ordinal)));
+    }
+
     private async Task<EnrichmentStream> OpenStartedAsync()
     {
         var bom = NewBomId();

@@ -78,7 +78,9 @@ public sealed class HubServer : IAsyncDisposable
         var app = builder.Build();
         app.MapNotificationHub();
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // With a TLS endpoint too (the HTTP/2 tests), the test client talks plain HTTP; the TLS address is the test's.
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .OrderBy(a => a.StartsWith("https:", StringComparison.Ordinal)).First();
         var server = new HubServer(app, new Uri(address + "/"));
 
         // With Redis, commands fail fast until the connection is up (as a load balancer sees: not ready): wait for it.
@@ -135,6 +137,14 @@ public sealed class HubServer : IAsyncDisposable
     /// <summary>Opens the SSE stream of <paramref name="bomId"/>.</summary>
     public Task<SseConnection> OpenStreamAsync(string bomId, string token, string? lastEventId = null) =>
         SseConnection.OpenAsync(Client, $"api/enrichment/stream/{Uri.EscapeDataString(bomId)}?token={token}", lastEventId);
+
+    /// <summary>Opens the multi-BOM SSE stream of <paramref name="bomIds"/> (<paramref name="lastEventId"/>: a cursor, sent as <c>Last-Event-ID</c>).</summary>
+    public Task<SseConnection> OpenMultiStreamAsync(IEnumerable<string> bomIds, string token, string? lastEventId = null) =>
+        SseConnection.OpenAsync(Client, MultiStreamPath(bomIds, token), lastEventId);
+
+    /// <summary>The path of the multi-BOM SSE stream of <paramref name="bomIds"/>.</summary>
+    public static string MultiStreamPath(IEnumerable<string> bomIds, string token) =>
+        "api/enrichment/stream?" + string.Join('&', bomIds.Select(b => "bom_id=" + Uri.EscapeDataString(b))) + "&token=" + token;
 
     /// <summary>Stops the server gracefully (as on SIGTERM).</summary>
     public Task StopAsync() => _app.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));

@@ -31,9 +31,19 @@ public sealed class SseConnection : IAsyncDisposable
     public int? Retry { get; private set; }
 
     /// <summary>Opens a stream; does not throw on error statuses (tests assert them).</summary>
-    public static async Task<SseConnection> OpenAsync(HttpClient client, string path, string? lastEventId = null)
+    /// <param name="client">The client.</param>
+    /// <param name="path">The stream's path and query.</param>
+    /// <param name="lastEventId">Sent as <c>Last-Event-ID</c>.</param>
+    /// <param name="version">The HTTP version to use, exactly (default: the request's, HTTP/1.1).</param>
+    public static async Task<SseConnection> OpenAsync(HttpClient client, string path, string? lastEventId = null, Version? version = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (version is not null)
+        {
+            request.Version = version;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (lastEventId is not null)
         {
