@@ -15,6 +15,8 @@ export interface EnrichmentSSEOptions extends EnrichmentHookOptions {
 /**
  * The guide's hook: one BOM's enrichment progress over Server-Sent Events. The stream is closed on unmount, on
  * `stream_end`, and by `disconnect()`; see {@link EnrichmentSseStream} for reconnection, token refresh and polling.
+ * With `shareConnection` (the default, where BroadcastChannel exists) the BOM is watched over the one multi-BOM stream
+ * ({@link MultiBomSseStream}) that one tab holds for all tabs of the user ({@link SharedBomStream}).
  */
 export function useEnrichmentSSE(bomId: string | null | undefined, options: EnrichmentSSEOptions): EnrichmentHookResult {
   const latest = useLatest(options);
