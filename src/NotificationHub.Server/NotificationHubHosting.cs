@@ -48,14 +48,12 @@ public static class NotificationHubHosting
         services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
-        services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
+        services.AddNotificationHubRedis(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
-        services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
         services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks()
-            .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
-            .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
+            .AddCheck<DrainReadinessCheck>("drain", tags: [RedisReadinessCheck.ReadyTag]);
         services.AddNotificationHubObservability();
         services.AddNotificationHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
         services.AddEnrichmentHub(builder.Configuration); // with Redis: the backplane, over the bus's connection
@@ -87,7 +85,7 @@ public static class NotificationHubHosting
         }
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(RedisReadinessCheck.ReadyTag) });
         app.MapHubMetrics();
         app.MapApiDocumentation();
         return app;
