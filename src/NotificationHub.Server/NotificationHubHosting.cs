@@ -72,12 +72,15 @@ public static class NotificationHubHosting
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant
 
-        // Every HTTP API endpoint answers a Redis outage with 503 bus_unavailable and Retry-After, in this one filter.
-        var api = app.MapGroup("").AddEndpointFilter<BusUnavailableFilter>();
-        api.MapEnrichmentStream();
+        // The HTTP API, set up once: every endpoint answers a Redis outage with 503 bus_unavailable and Retry-After,
+        // and has its {bom_id} validated before its handler runs. Publishers' service tokens may lack a tenant; the
+        // tenant's endpoints require one and take it as a parameter (CallerTenant).
+        var api = BomIdFilter.AddTo(app.MapGroup("/api/enrichment").AddEndpointFilter<BusUnavailableFilter>());
         api.MapEnrichmentPublishing();
-        api.MapEnrichmentStatus();
-        api.MapEnrichmentJobs();
+        var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
+        tenantApi.MapEnrichmentStream();
+        tenantApi.MapEnrichmentStatus();
+        tenantApi.MapEnrichmentJobs();
         app.MapEnrichmentHub();
         if (app.Environment.IsDevelopment())
         {
