@@ -14,11 +14,11 @@ public static class PublishEndpoints
     /// <summary>The request header that makes a publish idempotent (docs/protocol.md §4).</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    /// <summary>Route of the publishing API.</summary>
-    public const string Route = "/api/enrichment/{bom_id}/events";
+    /// <summary>Route of the publishing API, in the API group (<c>/api/enrichment</c>).</summary>
+    public const string Route = "/{bom_id}/events";
 
-    /// <summary>Route of the batch publishing API.</summary>
-    public const string BatchRoute = "/api/enrichment/events";
+    /// <summary>Route of the batch publishing API, in the API group.</summary>
+    public const string BatchRoute = "/events";
 
     /// <summary>Maps <c>POST /api/enrichment/{bom_id}/events</c> and the batch <c>POST /api/enrichment/events</c>.</summary>
     /// <returns>The single endpoint's builder.</returns>

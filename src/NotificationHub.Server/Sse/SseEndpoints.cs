@@ -1,15 +1,16 @@
 using NotificationHub.Server.Auth;
+using NotificationHub.Server.RateLimiting;
 
 namespace NotificationHub.Server.Sse;
 
 /// <summary>Maps the SSE endpoint.</summary>
 public static class SseEndpoints
 {
-    /// <summary>Route of the stream.</summary>
-    public const string Route = "/api/enrichment/stream/{bom_id}";
+    /// <summary>Route of the stream, in the API group (<c>/api/enrichment</c>).</summary>
+    public const string Route = "/stream/{bom_id}";
 
-    /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>).</summary>
-    public const string MultiBomRoute = "/api/enrichment/stream";
+    /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>), in the API group.</summary>
+    public const string MultiBomRoute = "/stream";
 
     /// <summary>Adds the SSE handler's services.</summary>
     public static IServiceCollection AddEnrichmentSse(this IServiceCollection services)
@@ -22,17 +23,17 @@ public static class SseEndpoints
         return services;
     }
 
-    /// <summary>Maps <c>GET /api/enrichment/stream/{bom_id}</c>.</summary>
+    /// <summary>Maps <c>GET /api/enrichment/stream/{bom_id}</c> in the tenant's API group, under the streams' connection limits.</summary>
     public static IEndpointConventionBuilder MapEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(Route, (HttpContext http, string bom_id, SseHandler handler) => handler.HandleAsync(http, bom_id))
-            .RequireAuthorization(ClaimNames.TenantPolicy)
+        endpoints.MapGet(Route, (HttpContext http, string bom_id, CallerTenant tenant, SseHandler handler) => handler.HandleAsync(http, bom_id, tenant.Id))
+            .RequireRateLimiting(ConnectionRateLimiter.StreamPolicy)
             .WithName("EnrichmentStream")
             .WithSummary("Server-Sent Events of one BOM's enrichment.");
 
-    /// <summary>Maps <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c>.</summary>
+    /// <summary>Maps <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> in the tenant's API group, under the streams' connection limits.</summary>
     public static IEndpointConventionBuilder MapMultiBomEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(MultiBomRoute, (HttpContext http, SseHandler handler) => handler.HandleMultiAsync(http))
-            .RequireAuthorization(ClaimNames.TenantPolicy)
+        endpoints.MapGet(MultiBomRoute, (HttpContext http, CallerTenant tenant, SseHandler handler) => handler.HandleMultiAsync(http, tenant.Id))
+            .RequireRateLimiting(ConnectionRateLimiter.StreamPolicy)
             .WithName("MultiBomEnrichmentStream")
             .WithSummary("Server-Sent Events of several BOMs' enrichment over one connection.");
 }

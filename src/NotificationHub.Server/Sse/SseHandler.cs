@@ -19,7 +19,6 @@ public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
-    IOptions<AuthOptions> authOptions,
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
@@ -29,22 +28,12 @@ public sealed class SseHandler(
     public const string LastEventIdQueryParameter = "last_event_id";
 
     /// <summary>Serves one stream until it ends or the client leaves.</summary>
-    public async Task HandleAsync(HttpContext http, string bomId)
+    /// <param name="http">The request.</param>
+    /// <param name="bomId">A valid BOM id (the API group validated it).</param>
+    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
+    public async Task HandleAsync(HttpContext http, string bomId, string tenantId)
     {
         var cancel = http.RequestAborted;
-        if (!BomIds.IsValid(bomId))
-        {
-            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
-            return;
-        }
-
-        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
-        if (tenantId is null)
-        {
-            await RefuseAsync(http, ApiProblems.Forbidden("The token names no tenant."), bomId);
-            return;
-        }
-
         var lastEventId = LastEventId(http);
 
         // Redis down: BusUnavailableException escapes before the response starts, and BusUnavailableFilter answers
@@ -76,7 +65,9 @@ public sealed class SseHandler(
     /// Serves the multi-BOM stream <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> (docs/protocol.md §3.4):
     /// each BOM exactly as its own stream, through the same pump, with a <see cref="MultiBomCursor"/> as every event's id.
     /// </summary>
-    public async Task HandleMultiAsync(HttpContext http)
+    /// <param name="http">The request.</param>
+    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
+    public async Task HandleMultiAsync(HttpContext http, string tenantId)
     {
         var cancel = http.RequestAborted;
         var maxBoms = sseOptions.Value.MaxBomsPerStream;
@@ -108,12 +99,6 @@ public sealed class SseHandler(
         }
 
         var bomList = string.Join(',', bomIds);
-        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
-        if (tenantId is null)
-        {
-            await RefuseAsync(http, ApiProblems.Forbidden("The token names no tenant."), bomList);
-            return;
-        }
 
         var lastEventId = LastEventId(http);
         var cursor = new MultiBomCursor(bomIds);

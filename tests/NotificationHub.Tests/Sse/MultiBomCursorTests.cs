@@ -110,6 +110,32 @@ public sealed class MultiBomCursorTests
         Assert.False(MultiBomCursor.TryParse(longest, boms, longest.Length - 1, out _));
     }
 
+    [Fact]
+    public void Advancing_and_writing_the_cursor_of_each_event_allocates_nothing()
+    {
+        var boms = Enumerable.Range(0, 20).Select(i => $"bom-{i}").ToArray();
+        var events = boms.Select((b, i) => Event(b, $"1764064801200-{i}")).ToArray();
+        var cursor = new MultiBomCursor(boms);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
+        foreach (var e in events)
+        {
+            cursor.Advance(e); // warm up
+        }
+
+        cursor.WriteTo(buffer);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 10; round++)
+        {
+            foreach (var e in events)
+            {
+                cursor.Advance(e);
+                cursor.WriteTo(buffer);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private static BusEvent Event(string bomId, string eventId) =>
         new(eventId, EnrichmentEventNames.Progress, bomId, "acme", "{}"u8.ToArray());
 }
