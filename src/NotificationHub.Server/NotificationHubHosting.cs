@@ -77,7 +77,8 @@ public static class NotificationHubHosting
         // Every HTTP API endpoint answers a Redis outage with 503 bus_unavailable and Retry-After, in this one filter.
         var api = app.MapGroup("").AddEndpointFilter<BusUnavailableFilter>();
         api.MapEnrichmentStream();
-        api.MapEnrichmentPublishing();
+        api.MapEnrichmentPublishBatch();
+        app.MapEnrichmentPublishing(); // answers what the group's filter does itself (PublishEndpoints)
         api.MapEnrichmentStatus();
         api.MapEnrichmentJobs();
         app.MapEnrichmentHub();
