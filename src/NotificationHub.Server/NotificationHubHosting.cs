@@ -69,7 +69,7 @@ public static class NotificationHubHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDemoPage();
-        app.UseNotificationHubCors();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant

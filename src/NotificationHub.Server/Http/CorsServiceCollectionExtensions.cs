@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace NotificationHub.Server.Http;
 
@@ -23,18 +22,4 @@ public static class CorsServiceCollectionExtensions
             }));
         return services;
     }
-
-    /// <summary>
-    /// The CORS middleware, for requests that carry an <c>Origin</c> header (browsers: every cross-origin request and
-    /// preflight has one). A request without one gets nothing from it: the middleware answers no CORS headers then,
-    /// yet it still resolves its per-request policy provider and creates the request's <c>Items</c> dictionary to
-    /// flag that it ran, which every worker's publish request paid for. That flag only matters to an endpoint with
-    /// CORS metadata (the endpoint middleware refuses to run one the middleware did not see), so such an endpoint
-    /// still always goes through it.
-    /// </summary>
-    public static IApplicationBuilder UseNotificationHubCors(this IApplicationBuilder app) =>
-        app.UseWhen(
-            http => http.Request.Headers.ContainsKey(HeaderNames.Origin)
-                || http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Cors.Infrastructure.ICorsMetadata>() is not null,
-            branch => branch.UseCors());
 }
