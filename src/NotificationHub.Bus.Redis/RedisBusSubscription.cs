@@ -69,7 +69,7 @@ internal sealed class RedisBusSubscription : IAsyncDisposable
     {
         lock (_messageGate)
         {
-            _sink.OnMessage((ReadOnlyMemory<byte>)message.Message);
+            _backend.Read(_bomId, (ReadOnlyMemory<byte>)message.Message, _sink);
         }
     }
 

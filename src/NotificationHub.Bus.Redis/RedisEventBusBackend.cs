@@ -434,6 +434,23 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
 
     internal ILogger Logger => _logger;
 
+    /// <summary>
+    /// The Redis edge of a subscription: a channel message becomes a typed event for <paramref name="sink"/>, or a drop
+    /// with its reason. A traced publish's context comes before the envelope (<see cref="TraceContextFrame"/>).
+    /// </summary>
+    internal void Read(string bomId, ReadOnlyMemory<byte> message, IBusSubscriptionSink sink)
+    {
+        TraceContextFrame.TrySplit(message, out var traceParent, out var json);
+        if (ChannelMessageReader.TryRead(bomId, json, _busOptions.MaxEventBytes, out var dropReason) is { } busEvent)
+        {
+            sink.OnEvent(busEvent, traceParent.Span);
+        }
+        else
+        {
+            sink.OnDropped(dropReason!);
+        }
+    }
+
     private BusEvent? ReadStored(string bomId, RedisKey key, RedisValue json)
     {
         if (json.IsNull)

@@ -12,9 +12,10 @@ public static class RedisEventBusServiceCollectionExtensions
 {
     /// <summary>
     /// When <c>Redis:ConnectionString</c> is set: binds <see cref="RedisBusOptions"/> (validated on start), registers a
-    /// singleton <see cref="IConnectionMultiplexer"/> (reuse it for health checks) and makes
-    /// <see cref="RedisEventBusBackend"/> the <see cref="IEventBusBackend"/>. Otherwise does nothing, and the bus stays
-    /// on the in-memory backend.
+    /// singleton <see cref="IConnectionMultiplexer"/> (the job queue and the SignalR backplane reuse it), makes
+    /// <see cref="RedisEventBusBackend"/> the <see cref="IEventBusBackend"/> and adds its readiness check
+    /// (<see cref="RedisReadinessCheck"/>, tagged <see cref="RedisReadinessCheck.ReadyTag"/>). Otherwise does nothing,
+    /// and the bus stays on the in-memory backend.
     /// </summary>
     /// <remarks>
     /// The backend is registered with <c>Replace</c>, so calling this before or after
@@ -40,6 +41,7 @@ public static class RedisEventBusServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RedisBusOptions>>().Value.ConnectionString!,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisEventBusBackend>()));
         services.Replace(ServiceDescriptor.Singleton<IEventBusBackend, RedisEventBusBackend>());
+        services.AddHealthChecks().AddCheck<RedisReadinessCheck>("redis", tags: [RedisReadinessCheck.ReadyTag]);
         return true;
     }
 

@@ -71,7 +71,9 @@ internal sealed class BomTopic : IBusSubscriptionSink
     /// <summary>Logged events arrived beyond <see cref="Pending"/>'s bound: the log must be read again (guarded by <see cref="Gate"/>).</summary>
     public bool PendingOverflowed { get; set; }
 
-    void IBusSubscriptionSink.OnMessage(ReadOnlyMemory<byte> message) => _bus.Dispatch(this, message);
+    void IBusSubscriptionSink.OnEvent(BusEvent busEvent, ReadOnlySpan<byte> traceParent) => _bus.Dispatch(this, busEvent, traceParent);
+
+    void IBusSubscriptionSink.OnDropped(string reason) => _bus.Drop(BomId, reason);
 
     void IBusSubscriptionSink.OnInterrupted() => _bus.OnInterrupted(this);
 

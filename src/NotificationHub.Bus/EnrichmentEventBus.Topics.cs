@@ -138,25 +138,16 @@ public sealed partial class EnrichmentEventBus
         }
     }
 
-    /// <summary>Called by the backend, in order, for each message on a BOM's channel.</summary>
-    internal void Dispatch(BomTopic topic, ReadOnlyMemory<byte> message)
+    /// <summary>Called by the backend, in order, for each event on a BOM's channel.</summary>
+    internal void Dispatch(BomTopic topic, BusEvent busEvent, ReadOnlySpan<byte> traceParent)
     {
-        // A traced publish's context comes before the envelope (TraceContextFrame): subscribers get the envelope only.
-        TraceContextFrame.TrySplit(message, out var traceParent, out var json);
-        var busEvent = ChannelMessageReader.TryRead(topic.BomId, json, _options.MaxEventBytes, out var dropReason);
-        if (busEvent is null)
-        {
-            Drop(topic.BomId, dropReason!);
-            return;
-        }
-
         if (!string.Equals(busEvent.TenantId, topic.OwnerTenantId, StringComparison.Ordinal))
         {
             Drop(topic.BomId, "tenant is not the BOM's owner");
             return;
         }
 
-        using var receive = BusTracing.StartReceive(busEvent, traceParent.Span);
+        using var receive = BusTracing.StartReceive(busEvent, traceParent);
         lock (topic.Gate)
         {
             if (topic.Recovering)
@@ -215,7 +206,7 @@ public sealed partial class EnrichmentEventBus
         return delivered;
     }
 
-    private void Drop(string bomId, string reason)
+    internal void Drop(string bomId, string reason)
     {
         _metrics.Dropped.Add(1);
         BusLog.DroppedChannelMessage(_logger, bomId, reason);

@@ -117,7 +117,7 @@ public sealed partial class EnrichmentEventBus
         eventType = EnrichmentEventNames.Normalize(requestEventType)
             ?? throw new InvalidEventException(
                 $"Unknown event_type; expected one of: {string.Join(", ", EnrichmentEventNames.BusEventTypes)}.");
-        if (string.IsNullOrEmpty(requestTenantId) || !ChannelMessageReader.IsSafeToken(requestTenantId))
+        if (string.IsNullOrEmpty(requestTenantId) || !EventTokens.IsSafe(requestTenantId))
         {
             throw new InvalidEventException("tenant_id is required: 1 to 128 printable ASCII characters.");
         }
@@ -178,7 +178,7 @@ public sealed partial class EnrichmentEventBus
     }
 
     /// <summary>True for a well-formed idempotency key: 1 to 128 printable ASCII characters (the HTTP API's rule too).</summary>
-    public static bool IsValidIdempotencyKey(string? key) => !string.IsNullOrEmpty(key) && ChannelMessageReader.IsSafeToken(key);
+    public static bool IsValidIdempotencyKey(string? key) => !string.IsNullOrEmpty(key) && EventTokens.IsSafe(key);
 
     /// <summary>Makes <paramref name="tenantId"/> the owner of an unowned BOM; false when another tenant owns it.</summary>
     public ValueTask<bool> ClaimAsync(string bomId, string tenantId, CancellationToken cancellationToken = default) =>

@@ -48,14 +48,12 @@ public static class NotificationHubHosting
         services.AddConnectionRateLimits();
         services.AddNotificationHubAuth();
         services.AddEnrichmentEventBus();
-        services.AddRedisEventBusBackend(builder.Configuration); // when Redis:ConnectionString is set
+        services.AddNotificationHubRedis(builder.Configuration); // when Redis:ConnectionString is set
         services.AddEnrichmentSse();
-        services.AddRedisJobQueue(builder.Configuration); // the shared queue, when Redis:ConnectionString is set
         services.AddEnrichmentJobEndpoints();
         services.AddEnrichmentJobs(); // the hosted worker (Worker:Enabled): `dotnet run` alone gives a working Re-Enrich
         services.AddHealthChecks()
-            .AddCheck<DrainReadinessCheck>("drain", tags: [BusReadinessCheck.ReadyTag])
-            .AddCheck<BusReadinessCheck>("bus", tags: [BusReadinessCheck.ReadyTag]);
+            .AddCheck<DrainReadinessCheck>("drain", tags: [RedisReadinessCheck.ReadyTag]);
         services.AddNotificationHubObservability();
         services.AddNotificationHubTracing(builder.Configuration); // only with Tracing:Enabled or OTEL_EXPORTER_OTLP_ENDPOINT
         services.AddEnrichmentHub(builder.Configuration); // with Redis: the backplane, over the bus's connection
@@ -74,13 +72,17 @@ public static class NotificationHubHosting
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant
 
-        // Every HTTP API endpoint answers a Redis outage with 503 bus_unavailable and Retry-After, in this one filter.
-        var api = app.MapGroup("").AddEndpointFilter<BusUnavailableFilter>();
-        api.MapEnrichmentStream();
+        // The HTTP API, set up once: every endpoint answers a Redis outage with 503 bus_unavailable and Retry-After,
+        // and has its {bom_id} validated before its handler runs. Publishers' service tokens may lack a tenant; the
+        // tenant's endpoints require one and take it as a parameter (CallerTenant). The single publish is the
+        // exception: it does what the filters do itself, without their per-request cost (PublishEndpoints).
+        var api = BomIdFilter.AddTo(app.MapGroup("/api/enrichment").AddEndpointFilter<BusUnavailableFilter>());
         api.MapEnrichmentPublishBatch();
-        app.MapEnrichmentPublishing(); // answers what the group's filter does itself (PublishEndpoints)
-        api.MapEnrichmentStatus();
-        api.MapEnrichmentJobs();
+        app.MapGroup("/api/enrichment").MapEnrichmentPublishing();
+        var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
+        tenantApi.MapEnrichmentStream();
+        tenantApi.MapEnrichmentStatus();
+        tenantApi.MapEnrichmentJobs();
         app.MapEnrichmentHub();
         if (app.Environment.IsDevelopment())
         {
@@ -88,7 +90,7 @@ public static class NotificationHubHosting
         }
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }); // the process answers
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(BusReadinessCheck.ReadyTag) });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(RedisReadinessCheck.ReadyTag) });
         app.MapHubMetrics();
         app.MapApiDocumentation();
         return app;

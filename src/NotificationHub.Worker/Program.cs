@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NotificationHub.Bus;
-using NotificationHub.Bus.Redis;
 using NotificationHub.Jobs;
 using NotificationHub.Jobs.Redis;
 using NotificationHub.Worker;
@@ -12,7 +11,7 @@ using NotificationHub.Worker;
 var builder = Host.CreateApplicationBuilder(args);
 var services = builder.Services;
 services.AddEnrichmentEventBus();
-if (!services.AddRedisEventBusBackend(builder.Configuration) || !services.AddRedisJobQueue(builder.Configuration))
+if (!services.AddNotificationHubRedis(builder.Configuration))
 {
     // Without Redis the queue and the bus would be private to this process: nobody could enqueue or watch.
     await Console.Error.WriteLineAsync(

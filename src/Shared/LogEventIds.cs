@@ -77,6 +77,7 @@ internal static class LogEventIds
 
     // 500–599: HTTP request handling
     public const int HttpBodyRefused = 500;
+    public const int HttpBomIdRefused = 501;
 
     // 600–699: hosting: start, drain, stop
     public const int HostingDraining = 600;

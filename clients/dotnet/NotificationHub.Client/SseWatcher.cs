@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using NotificationHub.Contracts;
 
@@ -26,24 +26,29 @@ internal sealed class SseWatcher(EnrichmentClientOptions options) : IDisposable
         var failures = 0;
         while (true)
         {
-            var (reader, response, error) = await OpenAsync(bomId, lastEventId, cancellationToken);
+            var (stream, response, error) = await OpenAsync(bomId, lastEventId, cancellationToken);
             if (response?.StatusCode == HttpStatusCode.NoContent)
             {
                 response.Dispose();
                 yield break; // the client already has the terminal event
             }
 
-            if (reader is not null)
+            if (stream is not null)
             {
                 using (response)
-                using (reader)
+                await using (stream)
                 {
+                    // .NET's WHATWG parser: fields, multi-line data joined with LF, comments ignored, blank line dispatches.
+                    await using var events = SseParser.Create(stream, static (_, data) => ParseData(data))
+                        .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                     while (true)
                     {
-                        EnrichmentEventMessage? message;
                         try
                         {
-                            message = await ReadEventAsync(reader, cancellationToken);
+                            if (!await events.MoveNextAsync())
+                            {
+                                break;
+                            }
                         }
                         catch (Exception ex) when (ex is IOException or HttpRequestException)
                         {
@@ -51,10 +56,7 @@ internal sealed class SseWatcher(EnrichmentClientOptions options) : IDisposable
                             break;
                         }
 
-                        if (message is null)
-                        {
-                            break;
-                        }
+                        var message = new EnrichmentEventMessage(events.Current.EventType, events.Current.EventId, events.Current.Data);
 
                         if (message.Event == EnrichmentEventNames.KeepAlive)
                         {
@@ -85,7 +87,7 @@ internal sealed class SseWatcher(EnrichmentClientOptions options) : IDisposable
         }
     }
 
-    private async Task<(StreamReader? Reader, HttpResponseMessage? Response, Exception? Error)> OpenAsync(
+    private async Task<(Stream? Stream, HttpResponseMessage? Response, Exception? Error)> OpenAsync(
         string bomId, string? lastEventId, CancellationToken cancellationToken)
     {
         var token = await options.TokenProvider(cancellationToken);
@@ -127,8 +129,7 @@ internal sealed class SseWatcher(EnrichmentClientOptions options) : IDisposable
             return (null, null, new HttpRequestException($"The SSE endpoint answered {(int)status}."));
         }
 
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return (new StreamReader(stream, Encoding.UTF8), response, null);
+        return (await response.Content.ReadAsStreamAsync(cancellationToken), response, null);
     }
 
     private static string Describe(int status, string body)
@@ -150,61 +151,10 @@ internal sealed class SseWatcher(EnrichmentClientOptions options) : IDisposable
         return $"HTTP {status}";
     }
 
-    /// <summary>The next dispatched event per the WHATWG parser, or null at the end of the stream.</summary>
-    private static async Task<EnrichmentEventMessage?> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    private static JsonElement ParseData(ReadOnlySpan<byte> data)
     {
-        string? id = null, name = null;
-        var data = new StringBuilder();
-        var hasData = false;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (hasData)
-                {
-                    using var document = JsonDocument.Parse(data.ToString());
-                    return new EnrichmentEventMessage(name ?? "message", id, document.RootElement.Clone());
-                }
-
-                id = null;
-                name = null;
-                continue;
-            }
-
-            if (line[0] == ':')
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..];
-            if (value.Length > 0 && value[0] == ' ')
-            {
-                value = value[1..];
-            }
-
-            switch (field)
-            {
-                case "id":
-                    id = value;
-                    break;
-                case "event":
-                    name = value;
-                    break;
-                case "data":
-                    if (hasData)
-                    {
-                        data.Append('\n');
-                    }
-
-                    data.Append(value);
-                    hasData = true;
-                    break;
-            }
-        }
-
-        return null;
+        var reader = new Utf8JsonReader(data);
+        return JsonElement.ParseValue(ref reader);
     }
 
     public void Dispose() => _http.Dispose();

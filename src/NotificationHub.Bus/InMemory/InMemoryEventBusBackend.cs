@@ -65,14 +65,15 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
                 bom.IdempotencyExpiry.Enqueue((newKey, _time.GetUtcNow() + pending.IdempotencyWindow));
             }
 
-            // Under the gate, so subscribers see events in log order; subscribers only queue (never block). A traced
-            // publish's context goes with the message as on Redis (framed once, not per subscriber).
-            var message = pending.TraceParent is { } traceParent
-                ? TraceContextFrame.Frame(traceParent, busEvent.Json.Span)
-                : busEvent.Json;
+            // Under the gate, so subscribers see events in log order; subscribers only queue (never block). They get
+            // the very event: nothing to serialize or parse in one process. A traced publish's context goes with it.
+            Span<byte> traceParent = stackalloc byte[TraceContextFrame.TraceParentLength];
+            traceParent = pending.TraceParent is { Length: TraceContextFrame.TraceParentLength } traced
+                ? traceParent[..System.Text.Encoding.ASCII.GetBytes(traced, traceParent)]
+                : [];
             foreach (var subscriber in bom.Subscribers)
             {
-                subscriber.OnMessage(message);
+                subscriber.OnEvent(busEvent, traceParent);
             }
 
             return ValueTask.FromResult(busEvent);

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -41,9 +42,14 @@ public static class AuthServiceCollectionExtensions
             .Configure<IOptions<AuthOptions>, ILoggerFactory, TimeProvider>(Configure);
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(ClaimNames.TenantPolicy, policy => policy.RequireAuthenticatedUser())
             .AddPolicy(ClaimNames.PublishPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.HasScope(ClaimNames.PublishScope)));
+
+        // Endpoints behind it take the tenant as a parameter (CallerTenant) and never check it again: only a
+        // publisher's service token may lack one, and it is refused here (403 forbidden).
+        services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((authorization, auth) =>
+            authorization.AddPolicy(ClaimNames.TenantPolicy, policy => policy.RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.GetTenantId(auth.Value.TenantClaim) is not null)));
         return services;
     }
 
@@ -174,7 +180,12 @@ public static class AuthServiceCollectionExtensions
                 await ApiProblems.Unauthorized(reason).ExecuteAsync(context.HttpContext);
             },
             OnForbidden = context =>
-                ApiProblems.Forbidden($"The token lacks the '{ClaimNames.PublishScope}' scope.").ExecuteAsync(context.HttpContext),
+                ApiProblems.Forbidden(RequiresTenant(context.HttpContext)
+                    ? "The token names no tenant."
+                    : $"The token lacks the '{ClaimNames.PublishScope}' scope.").ExecuteAsync(context.HttpContext),
         };
     }
+
+    private static bool RequiresTenant(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ClaimNames.TenantPolicy) == true;
 }

@@ -21,32 +21,22 @@ public static class JobEndpoints
         return services;
     }
 
-    /// <summary>Maps <c>POST /api/enrichment/{bom_id}/start</c> and <c>/cancel</c>.</summary>
+    /// <summary>Maps <c>POST /api/enrichment/{bom_id}/start</c> and <c>/cancel</c> in the tenant's API group.</summary>
     public static IEndpointRouteBuilder MapEnrichmentJobs(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/enrichment/{bom_id}/start", StartAsync)
-            .RequireAuthorization(ClaimNames.TenantPolicy)
+        endpoints.MapPost("/{bom_id}/start", StartAsync)
             .WithRequestBodyLimit(endpoints.GetRequestBodyLimits().StartMaxBytes!.Value)
             .WithName("StartEnrichment");
-        endpoints.MapPost("/api/enrichment/{bom_id}/cancel", CancelAsync)
-            .RequireAuthorization(ClaimNames.TenantPolicy)
+        endpoints.MapPost("/{bom_id}/cancel", CancelAsync)
             .WithName("CancelEnrichment");
         return endpoints;
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> StartAsync(
-        string bom_id, HttpContext http, EnrichmentEventBus bus, IJobQueue queue, EnrichmentJobRunner runner,
-        IOptions<JobEndpointOptions> endpointOptions, IOptions<AuthOptions> authOptions)
+        string bom_id, CallerTenant tenant, HttpContext http, EnrichmentEventBus bus, IJobQueue queue, EnrichmentJobRunner runner,
+        IOptions<JobEndpointOptions> endpointOptions)
     {
-        if (!BomIds.IsValid(bom_id))
-        {
-            return ApiProblems.InvalidBomId();
-        }
-
-        if (http.User.GetTenantId(authOptions.Value.TenantClaim) is not { } tenantId)
-        {
-            return ApiProblems.Forbidden("The token names no tenant.");
-        }
+        var tenantId = tenant.Id;
 
         StartJobRequest? request = null;
         if (await HasBodyAsync(http.Request, http.RequestAborted))
@@ -120,15 +110,9 @@ public static class JobEndpoints
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> CancelAsync(
-        string bom_id, HttpContext http, EnrichmentEventBus bus, IJobQueue queue, IOptions<AuthOptions> authOptions)
+        string bom_id, CallerTenant tenant, HttpContext http, EnrichmentEventBus bus, IJobQueue queue)
     {
-        if (!BomIds.IsValid(bom_id))
-        {
-            return ApiProblems.InvalidBomId();
-        }
-
-        if (http.User.GetTenantId(authOptions.Value.TenantClaim) is not { } tenantId
-            || await bus.GetBomForTenantAsync(bom_id, tenantId, http.RequestAborted) is null)
+        if (await bus.GetBomForTenantAsync(bom_id, tenant.Id, http.RequestAborted) is null)
         {
             return ApiProblems.BomNotFound();
         }

@@ -16,11 +16,11 @@ public static class PublishEndpoints
     /// <summary>The request header that makes a publish idempotent (docs/protocol.md §4).</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    /// <summary>Route of the publishing API.</summary>
-    public const string Route = "/api/enrichment/{bom_id}/events";
+    /// <summary>Route of the publishing API, in the API group (<c>/api/enrichment</c>).</summary>
+    public const string Route = "/{bom_id}/events";
 
-    /// <summary>Route of the batch publishing API.</summary>
-    public const string BatchRoute = "/api/enrichment/events";
+    /// <summary>Route of the batch publishing API, in the API group.</summary>
+    public const string BatchRoute = "/events";
 
     /// <summary>
     /// Maps the batch <c>POST /api/enrichment/events</c> (on the API group: its endpoint filters answer a Redis outage
@@ -47,16 +47,28 @@ public static class PublishEndpoints
         var bus = services.GetRequiredService<EnrichmentEventBus>();
         var tenantClaim = services.GetRequiredService<IOptions<AuthOptions>>().Value.TenantClaim;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("NotificationHub.Publishing");
+        var bomIdLogger = services.GetRequiredService<ILogger<BomIdFilter>>();
         var maxBytes = endpoints.GetRequestBodyLimits().PublishMaxBytes!.Value;
-        return endpoints.MapPost(Route, (string bom_id, HttpContext http) => PublishAsync(bom_id, http, bus, tenantClaim, logger, maxBytes))
+        return endpoints.MapPost(Route, (string bom_id, HttpContext http) => PublishAsync(bom_id, http, bus, tenantClaim, logger, bomIdLogger, maxBytes))
             .RequireAuthorization(ClaimNames.PublishPolicy)
             .Produces<PublishEventResponse>(StatusCodes.Status202Accepted)
             .WithName("PublishEnrichmentEvent")
             .WithSummary("Publishes one enrichment event to the bus (scope enrichment:publish).");
     }
 
-    private static async Task PublishAsync(string bomId, HttpContext http, EnrichmentEventBus bus, string tenantClaim, ILogger logger, long maxBytes)
+    private static async Task PublishAsync(string bomId, HttpContext http, EnrichmentEventBus bus, string tenantClaim, ILogger logger,
+        ILogger bomIdLogger, long maxBytes)
     {
+        // In the order the API group's filters and the body limit would answer: the BOM id (logged as BomIdFilter
+        // logs it), then the declared body size.
+        if (!BomIds.IsValid(bomId))
+        {
+            var invalid = ApiProblems.InvalidBomId();
+            HttpLog.Refused(bomIdLogger, invalid.StatusCode, invalid.ProblemDetails.Type ?? "", http.Request.Method, ApiProblems.ForLog(bomId));
+            await invalid.ExecuteAsync(http);
+            return;
+        }
+
         if (RequestBodyLimits.Apply(http, maxBytes) is { } tooLarge)
         {
             await tooLarge.ExecuteAsync(http);
@@ -64,11 +76,7 @@ public static class PublishEndpoints
         }
 
         ProblemHttpResult? problem;
-        if (!BomIds.IsValid(bomId))
-        {
-            problem = ApiProblems.InvalidBomId();
-        }
-        else if (!TryGetIdempotencyKey(http.Request, out var idempotencyKey))
+        if (!TryGetIdempotencyKey(http.Request, out var idempotencyKey))
         {
             problem = ApiProblems.InvalidIdempotencyKey();
         }

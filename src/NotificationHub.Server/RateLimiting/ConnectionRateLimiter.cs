@@ -9,12 +9,16 @@ using NotificationHub.Server.Hubs;
 namespace NotificationHub.Server.RateLimiting;
 
 /// <summary>
-/// Per-user and per-tenant limits on long-lived connections (<see cref="ConnectionLimiter"/>): SSE streams here, SignalR
-/// connections of every transport through <see cref="HubConnectionGate"/>.
+/// Per-user and per-tenant limits on long-lived connections (<see cref="ConnectionLimiter"/>): SSE streams through the
+/// named rate-limiting policy <see cref="StreamPolicy"/> that their endpoints require, SignalR connections of every
+/// transport through <see cref="HubConnectionGate"/> (a hub connection outlives its requests: long polling, negotiate).
 /// </summary>
 public static class ConnectionRateLimiter
 {
-    /// <summary>Adds the limiter and the hub's gate.</summary>
+    /// <summary>The rate-limiting policy of SSE stream endpoints (<c>RequireRateLimiting(StreamPolicy)</c>).</summary>
+    public const string StreamPolicy = "stream-connections";
+
+    /// <summary>Adds the limiter, the streams' rate-limiting policy and the hub's gate.</summary>
     public static IServiceCollection AddConnectionRateLimits(this IServiceCollection services)
     {
         services.AddOptions<ConnectionLimitOptions>()
@@ -23,46 +27,29 @@ public static class ConnectionRateLimiter
             .ValidateOnStart();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<HubConnectionGate>();
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy<ConnectionOwner, StreamConnectionPolicy>(StreamPolicy);
+        });
         return services;
     }
 
     /// <summary>
-    /// The middleware, after authentication (limits are per user and tenant) and routing (the hub's endpoints are told
-    /// by their metadata, not their path). Unauthenticated requests pass: their endpoint answers 401.
+    /// The middleware, after authentication (limits are per user and tenant) and routing (endpoints are told by their
+    /// metadata, never their path): ASP.NET Core's rate limiter for the streams' policy, then the hub's gate.
+    /// Unauthenticated requests pass: their endpoint answers 401.
     /// </summary>
     public static IApplicationBuilder UseConnectionLimits(this IApplicationBuilder app)
     {
-        var limiter = app.ApplicationServices.GetRequiredService<ConnectionLimiter>();
+        app.UseRateLimiter();
         var gate = app.ApplicationServices.GetRequiredService<HubConnectionGate>();
         var tenantClaim = app.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.TenantClaim;
-        return app.Use(async (http, next) =>
-        {
-            if (ConnectionOwner.Of(http.User, tenantClaim) is not { } owner)
-            {
-                await next(http);
-            }
-            else if (http.GetEndpoint()?.Metadata.GetMetadata<HubMetadata>() is not null)
-            {
-                await gate.InvokeAsync(http, next, owner);
-            }
-            else if (IsStream(http))
-            {
-                // The stream is this request: its permits are held exactly as long.
-                using var lease = limiter.AttemptAndOpen(owner);
-                if (lease.IsAcquired)
-                {
-                    await next(http);
-                }
-                else
-                {
-                    await RejectAsync(http, lease);
-                }
-            }
-            else
-            {
-                await next(http);
-            }
-        });
+        return app.Use((http, next) =>
+            http.GetEndpoint()?.Metadata.GetMetadata<HubMetadata>() is not null
+            && ConnectionOwner.Of(http.User, tenantClaim) is { } owner
+                ? gate.InvokeAsync(http, next, owner)
+                : next(http));
     }
 
     /// <summary>429 with <c>Retry-After</c> and the <c>rate_limited</c> problem.</summary>
@@ -73,7 +60,4 @@ public static class ConnectionRateLimiter
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return ApiProblems.RateLimited(seconds).ExecuteAsync(http);
     }
-
-    private static bool IsStream(HttpContext http) =>
-        HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/api/enrichment/stream");
 }

@@ -17,7 +17,6 @@ public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
-    IOptions<AuthOptions> authOptions,
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
@@ -27,22 +26,12 @@ public sealed class SseHandler(
     public const string LastEventIdQueryParameter = "last_event_id";
 
     /// <summary>Serves one stream until it ends or the client leaves.</summary>
-    public async Task HandleAsync(HttpContext http, string bomId)
+    /// <param name="http">The request.</param>
+    /// <param name="bomId">A valid BOM id (the API group validated it).</param>
+    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
+    public async Task HandleAsync(HttpContext http, string bomId, string tenantId)
     {
         var cancel = http.RequestAborted;
-        if (!BomIds.IsValid(bomId))
-        {
-            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
-            return;
-        }
-
-        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
-        if (tenantId is null)
-        {
-            await RefuseAsync(http, ApiProblems.Forbidden("The token names no tenant."), bomId);
-            return;
-        }
-
         string? lastEventId = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
             ? header
             : http.Request.Query[LastEventIdQueryParameter].ToString() is { Length: > 0 } query ? query : null;

@@ -10,31 +10,19 @@ namespace NotificationHub.Server.Status;
 /// <summary>The status endpoint: the polling fallback of the guide's best practices.</summary>
 public static class StatusEndpoints
 {
-    /// <summary>Route of the status endpoint.</summary>
-    public const string Route = "/api/enrichment/status/{bom_id}";
+    /// <summary>Route of the status endpoint, in the API group (<c>/api/enrichment</c>).</summary>
+    public const string Route = "/status/{bom_id}";
 
-    /// <summary>Maps <c>GET /api/enrichment/status/{bom_id}</c>.</summary>
+    /// <summary>Maps <c>GET /api/enrichment/status/{bom_id}</c> in the tenant's API group.</summary>
     public static IEndpointConventionBuilder MapEnrichmentStatus(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Route, GetStatusAsync)
-            .RequireAuthorization(ClaimNames.TenantPolicy)
             .WithName("EnrichmentStatus")
             .WithSummary("The latest progress state of one BOM.");
 
     private static async Task<Results<Ok<EnrichmentProgressState>, ProblemHttpResult>> GetStatusAsync(
-        string bom_id, HttpContext http, EnrichmentEventBus bus, IOptions<AuthOptions> authOptions)
+        string bom_id, CallerTenant tenant, HttpContext http, EnrichmentEventBus bus)
     {
-        if (!BomIds.IsValid(bom_id))
-        {
-            return ApiProblems.InvalidBomId();
-        }
-
-        var tenantId = http.User.GetTenantId(authOptions.Value.TenantClaim);
-        if (tenantId is null)
-        {
-            return ApiProblems.Forbidden("The token names no tenant.");
-        }
-
-        var bom = await bus.GetBomForTenantAsync(bom_id, tenantId, http.RequestAborted);
+        var bom = await bus.GetBomForTenantAsync(bom_id, tenant.Id, http.RequestAborted);
         if (bom is null)
         {
             return ApiProblems.BomNotFound();

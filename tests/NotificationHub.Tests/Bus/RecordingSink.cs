@@ -2,8 +2,11 @@ using NotificationHub.Bus;
 
 namespace NotificationHub.Tests.Bus;
 
-/// <summary>A backend subscription's sink for tests: passes messages to a callback and counts interruptions and restores.</summary>
-public sealed class RecordingSink(Action<ReadOnlyMemory<byte>>? onMessage = null) : IBusSubscriptionSink
+/// <summary>
+/// A backend subscription's sink for tests: passes each event's envelope JSON (or <c>dropped: {reason}</c>) to a
+/// callback and counts interruptions and restores.
+/// </summary>
+public sealed class RecordingSink(Action<string>? onMessage = null) : IBusSubscriptionSink
 {
     private int _interruptions;
     private int _restores;
@@ -15,7 +18,10 @@ public sealed class RecordingSink(Action<ReadOnlyMemory<byte>>? onMessage = null
     public int Restores => Volatile.Read(ref _restores);
 
     /// <inheritdoc />
-    public void OnMessage(ReadOnlyMemory<byte> message) => onMessage?.Invoke(message);
+    public void OnEvent(BusEvent busEvent, ReadOnlySpan<byte> traceParent) => onMessage?.Invoke(System.Text.Encoding.UTF8.GetString(busEvent.Json.Span));
+
+    /// <inheritdoc />
+    public void OnDropped(string reason) => onMessage?.Invoke($"dropped: {reason}");
 
     /// <inheritdoc />
     public void OnInterrupted() => Interlocked.Increment(ref _interruptions);

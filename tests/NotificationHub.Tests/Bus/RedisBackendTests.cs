@@ -341,13 +341,13 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
         var bomId = NewBomId();
         var first = new List<string>();
         var second = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await backend.SubscribeAsync(bomId, new RecordingSink(m => first.Add(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
-        var b = await backend.SubscribeAsync(bomId, new RecordingSink(m => second.TrySetResult(Encoding.UTF8.GetString(m.Span))), default).AsTask().WaitAsync(StepTimeout);
+        var a = await backend.SubscribeAsync(bomId, new RecordingSink(first.Add), default).AsTask().WaitAsync(StepTimeout);
+        var b = await backend.SubscribeAsync(bomId, new RecordingSink(m => second.TrySetResult(m)), default).AsTask().WaitAsync(StepTimeout);
 
         await a.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         await RawPublishAsync(backend.Names.ChannelName(bomId), "hello");
 
-        Assert.Equal("hello", await second.Task.WaitAsync(StepTimeout));
+        Assert.Equal("dropped: not valid JSON", await second.Task.WaitAsync(StepTimeout)); // read at the Redis edge, and reported
         Assert.Empty(first);
         await b.DisposeAsync().AsTask().WaitAsync(StepTimeout);
         Assert.Equal(0, await SubscriberCountAsync(backend.Names.ChannelName(bomId)));

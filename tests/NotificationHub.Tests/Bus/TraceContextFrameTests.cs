@@ -1,5 +1,6 @@
 using System.Text;
 using NotificationHub.Bus;
+using NotificationHub.Bus.Redis;
 
 namespace NotificationHub.Tests.Bus;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using NotificationHub.Bus;
+using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
 
 namespace NotificationHub.Tests.Contracts;

@@ -70,7 +70,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
             var bomId = await BomOnAsync(cluster, master);
             await BusTest.PublishAsync(bus, bomId, EnrichmentEventNames.Started);
             var messages = new ConcurrentQueue<string>();
-            var sink = new RecordingSink(m => messages.Enqueue(Encoding.UTF8.GetString(m.Span)));
+            var sink = new RecordingSink(messages.Enqueue);
             // Not disposed: the multiplexer goes away with the test.
             _ = await backend.SubscribeAsync(bomId, sink, default).AsTask().Bounded();
             subscriptions.Add((bomId, master, sink, messages));
@@ -152,7 +152,7 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
         var bomId = await BomOnAsync(cluster, source);
         await BusTest.PublishAsync(bus, bomId, EnrichmentEventNames.Started);
         var messages = new ConcurrentQueue<string>();
-        var sink = new RecordingSink(m => messages.Enqueue(Encoding.UTF8.GetString(m.Span)));
+        var sink = new RecordingSink(messages.Enqueue);
         _ = await backend.SubscribeAsync(bomId, sink, default).AsTask().Bounded();
         var channel = backend.Names.Channel(bomId, sharded: true);
 

@@ -18,4 +18,16 @@ public static class Eventually
             await Task.Delay(20);
         }
     }
+
+    /// <summary>As <see cref="WaitUntilAsync(Func{bool}, string, TimeSpan?)"/>, for a condition that has to ask (a scrape, a request).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TestTimeouts.Default;
+        var elapsed = Stopwatch.StartNew();
+        while (!await condition().WaitAsync(limit))
+        {
+            Assert.True(elapsed.Elapsed < limit, $"Timed out waiting until {what}.");
+            await Task.Delay(20);
+        }
+    }
 }

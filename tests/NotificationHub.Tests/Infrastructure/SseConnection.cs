@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Text;
 
 namespace NotificationHub.Tests.Infrastructure;
@@ -7,18 +8,21 @@ namespace NotificationHub.Tests.Infrastructure;
 public sealed record SseEvent(string? Id, string Event, string Data);
 
 /// <summary>
-/// A raw SSE reader over <see cref="HttpClient"/>: parses the byte stream by the WHATWG rules (fields, multi-line
-/// data joined with LF, comments ignored, blank line dispatches), so tests see exactly what a browser would.
+/// A raw SSE reader over <see cref="HttpClient"/>: the byte stream parsed by .NET's WHATWG parser
+/// (<see cref="SseParser"/>: fields, multi-line data joined with LF, comments ignored, blank line dispatches), so tests
+/// see exactly what a browser would. <see cref="SseEvent.Id"/> is the event's own <c>id:</c> field (null without one).
 /// </summary>
 public sealed class SseConnection : IAsyncDisposable
 {
     private readonly HttpResponseMessage _response;
-    private readonly StreamReader? _reader;
+    private readonly Stream? _stream;
+    private readonly CancellationTokenSource _readTimeout = new();
+    private IAsyncEnumerator<SseItem<string>>? _events;
 
-    private SseConnection(HttpResponseMessage response, StreamReader? reader)
+    private SseConnection(HttpResponseMessage response, Stream? stream)
     {
         _response = response;
-        _reader = reader;
+        _stream = stream;
     }
 
     /// <summary>The response (status and headers).</summary>
@@ -41,62 +45,27 @@ public sealed class SseConnection : IAsyncDisposable
         }
 
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TestTimeouts.Default);
-        StreamReader? reader = null;
-        if (response.StatusCode == HttpStatusCode.OK)
-        {
-            reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
-        }
-
-        return new SseConnection(response, reader);
+        var stream = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStreamAsync() : null;
+        return new SseConnection(response, stream);
     }
 
     /// <summary>The next dispatched event, or null at end of stream.</summary>
+    /// <exception cref="OperationCanceledException">No event within <paramref name="timeout"/>.</exception>
     public async Task<SseEvent?> ReadEventAsync(TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TestTimeouts.Default);
-        string? id = null;
-        string eventName = "message";
-        var data = new List<string>();
-        while (true)
+        _events ??= SseParser.Create(_stream!, static (_, data) => Encoding.UTF8.GetString(data))
+            .EnumerateAsync(_readTimeout.Token).GetAsyncEnumerator();
+        _readTimeout.CancelAfter(timeout ?? TestTimeouts.Default);
+        if (!await _events.MoveNextAsync())
         {
-            var line = await _reader!.ReadLineAsync(cts.Token);
-            if (line is null)
-            {
-                return null;
-            }
-
-            if (line.Length == 0)
-            {
-                if (data.Count == 0)
-                {
-                    eventName = "message";
-                    continue; // e.g. a block holding only retry:
-                }
-
-                return new SseEvent(id, eventName, string.Join('\n', data));
-            }
-
-            if (line[0] == ':')
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..];
-            if (value.StartsWith(' '))
-            {
-                value = value[1..];
-            }
-
-            switch (field)
-            {
-                case "id": id = value; break;
-                case "event": eventName = value; break;
-                case "data": data.Add(value); break;
-                case "retry": Retry = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            }
+            return null;
         }
+
+        // Re-armed for the next read; a read that timed out leaves the parser cancelled, as the test fails anyway.
+        _readTimeout.TryReset();
+        var item = _events.Current;
+        Retry = item.ReconnectionInterval is { } retry ? (int)retry.TotalMilliseconds : Retry;
+        return new SseEvent(item.EventId, item.EventType, item.Data);
     }
 
     /// <summary>Reads events until (and including) one named <paramref name="eventName"/>.</summary>
@@ -128,10 +97,15 @@ public sealed class SseConnection : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _reader?.Dispose();
+        if (_events is not null)
+        {
+            await _events.DisposeAsync();
+        }
+
+        _stream?.Dispose();
         _response.Dispose();
-        return ValueTask.CompletedTask;
+        _readTimeout.Dispose();
     }
 }

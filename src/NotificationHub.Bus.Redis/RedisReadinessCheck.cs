@@ -1,18 +1,18 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace NotificationHub.Server.Observability;
+namespace NotificationHub.Bus.Redis;
 
 /// <summary>
-/// Readiness: with Redis configured, the node is ready while a Redis master answers, i.e. while it can publish and
+/// Readiness of a node on Redis, registered with the Redis backend (the embedded bus needs none: it is always ready):
+/// the node is ready while a Redis master answers, i.e. while it can publish and
 /// subscribe (a load balancer then stops sending new clients to a node that cannot). One dead Redis node (a replica,
 /// a master whose replica took over, one shard's master during its failover) does not make it unready, nor do watched
-/// BOMs that are being recovered from their logs: their clients keep their streams and miss nothing. The embedded bus
-/// is always ready.
+/// BOMs that are being recovered from their logs: their clients keep their streams and miss nothing.
 /// </summary>
-public sealed class BusReadinessCheck(IServiceProvider services) : IHealthCheck
+public sealed class RedisReadinessCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
-    /// <summary>Tag of the checks that /health/ready runs.</summary>
+    /// <summary>Tag of the checks that the hub's <c>/health/ready</c> runs.</summary>
     public const string ReadyTag = "ready";
 
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
@@ -20,12 +20,6 @@ public sealed class BusReadinessCheck(IServiceProvider services) : IHealthCheck
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var redis = services.GetService<IConnectionMultiplexer>();
-        if (redis is null)
-        {
-            return HealthCheckResult.Healthy("Embedded in-memory bus.");
-        }
-
         // The masters the connection knows are pinged together; the first answer decides (bounded: 2 s in all).
         var pings = redis.GetServers()
             .Where(server => server.IsConnected && !server.IsReplica)

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using NotificationHub.Bus;
 using NotificationHub.Contracts;
 
-namespace NotificationHub.Bus;
+namespace NotificationHub.Bus.Redis;
 
 /// <summary>
-/// Turns a raw channel message into a <see cref="BusEvent"/>, or says why it was dropped. Two shapes are accepted:
+/// Turns a raw channel message (or a stored entry) into a <see cref="BusEvent"/>, or says why it was dropped: the
+/// Redis edge of the bus, the only place that parses what outside publishers wrote. Two shapes are accepted:
 /// <list type="bullet">
 /// <item>the contract envelope the bus itself publishes (<c>tenant_id</c>, a log id): passed through byte for byte;</item>
 /// <item>the legacy worker's message (<c>organization_id</c>, <c>enrichment.progress</c>, <c>failed_items</c>):
@@ -15,9 +17,6 @@ namespace NotificationHub.Bus;
 /// </summary>
 public static class ChannelMessageReader
 {
-    /// <summary>Longest accepted event id.</summary>
-    public const int MaxEventIdLength = 128;
-
     /// <summary>Reads a channel message published for <paramref name="bomId"/>.</summary>
     /// <returns>The event, or null with <paramref name="dropReason"/> set.</returns>
     public static BusEvent? TryRead(string bomId, ReadOnlyMemory<byte> message, int maxBytes, out string? dropReason)
@@ -66,14 +65,14 @@ public static class ChannelMessageReader
         var tenantId = GetString(root, "tenant_id");
         var isContract = tenantId is not null;
         tenantId ??= GetString(root, "organization_id");
-        if (string.IsNullOrEmpty(tenantId) || !IsSafeToken(tenantId))
+        if (string.IsNullOrEmpty(tenantId) || !EventTokens.IsSafe(tenantId))
         {
             dropReason = "missing or invalid tenant";
             return null;
         }
 
         var eventId = GetString(root, "event_id");
-        if (eventId is not null && !IsSafeToken(eventId))
+        if (eventId is not null && !EventTokens.IsSafe(eventId))
         {
             dropReason = "invalid event_id";
             return null;
@@ -141,23 +140,4 @@ public static class ChannelMessageReader
 
     private static string? GetString(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>True for a non-empty id of at most <see cref="MaxEventIdLength"/> printable ASCII characters (so no CR/LF).</summary>
-    public static bool IsSafeToken(string value)
-    {
-        if (value.Length is 0 or > MaxEventIdLength)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (c is < '!' or > '~')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

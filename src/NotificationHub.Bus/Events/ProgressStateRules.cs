@@ -6,7 +6,7 @@ namespace NotificationHub.Bus;
 /// The contract's rules for a progress state (docs/protocol.md §2.3), applied in one place to every publisher's state:
 /// the publishing API, in-process workers and legacy channel messages alike.
 /// </summary>
-internal static class ProgressStateRules
+public static class ProgressStateRules
 {
     /// <summary>
     /// Completes a state as the contract defines it: <c>bom_id</c>; <c>status</c> from the event type when absent;
