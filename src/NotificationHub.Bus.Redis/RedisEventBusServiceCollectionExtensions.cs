@@ -53,6 +53,14 @@ public static class RedisEventBusServiceCollectionExtensions
         // While Redis is down, commands fail at once (publish answers 503 bus_unavailable, readiness turns red)
         // instead of waiting in the library's backlog until the timeout; the caller retries.
         options.BacklogPolicy = BacklogPolicy.FailFast;
+
+        // The connection's socket I/O runs on the .NET thread pool instead of the library's own dedicated threads:
+        // each reply (and each send) otherwise wakes a dedicated thread that only hands the completion on to the pool,
+        // a second hop per command. With few requests in flight (a worker fleet over 4 connections) that hop was about
+        // a sixth of the server's CPU per delivery (docs/benchmarks.md, "The cost of a publish, second round"). The
+        // dedicated threads protect against a starved pool, which takes code blocking pool threads: nothing in the hub
+        // does (every Redis call, request and stream is asynchronous end to end).
+        options.SocketManager = SocketManager.ThreadPool;
         var multiplexer = ConnectionMultiplexer.Connect(options);
         multiplexer.ConnectionFailed += (_, e) =>
             RedisBusLog.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString(), e.Exception);

@@ -65,6 +65,45 @@ public sealed partial class EnrichmentEventBus
     /// <exception cref="BusUnavailableException">The backend cannot be reached, or the event is not known to be replicated.</exception>
     public async ValueTask<BusEvent> PublishAsync(string bomId, PublishEventRequest request, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
+        var payload = request.Payload is { ValueKind: not System.Text.Json.JsonValueKind.Null and not System.Text.Json.JsonValueKind.Undefined } p ? p : (System.Text.Json.JsonElement?)null;
+        var template = Prepare(bomId, request.EventType, request.TenantId, request.State, payload, default, request.Error, idempotencyKey,
+            out var eventType, out var tenantId);
+        return await AppendAsync(bomId, tenantId, eventType, template, idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes an event read from a request body (<see cref="PublishEventJson"/>) as
+    /// <see cref="PublishAsync(string, PublishEventRequest, string?, CancellationToken)"/> does, by the same rules and
+    /// into the same envelope bytes, without an intermediate <see cref="PublishEventRequest"/>: the envelope is written
+    /// before this method returns, so the body may be released as soon as it has.
+    /// </summary>
+    /// <param name="bomId">The BOM.</param>
+    /// <param name="request">The event as read from the body.</param>
+    /// <param name="idempotencyKey">Null, or 1 to 128 printable ASCII characters (<see cref="IsValidIdempotencyKey"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait (not an append already sent).</param>
+    /// <returns>The event as delivered, with its id; faulted as the other overload's.</returns>
+    public ValueTask<BusEvent> PublishAsync(string bomId, scoped in PublishEventJson request, string? idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        byte[] template;
+        string eventType, tenantId;
+        try
+        {
+            template = Prepare(bomId, request.EventType, request.TenantId, request.State, null, request.Payload, request.Error, idempotencyKey,
+                out eventType, out tenantId);
+        }
+        catch (InvalidEventException ex)
+        {
+            return ValueTask.FromException<BusEvent>(ex);
+        }
+
+        return AppendAsync(bomId, tenantId, eventType, template, idempotencyKey, cancellationToken);
+    }
+
+    // Validates an event and writes its envelope template (the payload is an element or JSON text, not both).
+    private byte[] Prepare(string bomId, string? requestEventType, string? requestTenantId, EnrichmentProgressState? state,
+        System.Text.Json.JsonElement? payload, ReadOnlySpan<byte> payloadJson, string? error, string? idempotencyKey,
+        out string eventType, out string tenantId)
+    {
         if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
         {
             throw new InvalidEventException("An idempotency key is 1 to 128 printable ASCII characters.");
@@ -75,39 +114,29 @@ public sealed partial class EnrichmentEventBus
             throw new InvalidEventException($"Invalid BOM id: expected {BomIds.Rule}.");
         }
 
-        var eventType = EnrichmentEventNames.Normalize(request.EventType)
+        eventType = EnrichmentEventNames.Normalize(requestEventType)
             ?? throw new InvalidEventException(
                 $"Unknown event_type; expected one of: {string.Join(", ", EnrichmentEventNames.BusEventTypes)}.");
-        var tenantId = request.TenantId;
-        if (string.IsNullOrEmpty(tenantId) || !EventTokens.IsSafe(tenantId))
+        if (string.IsNullOrEmpty(requestTenantId) || !EventTokens.IsSafe(requestTenantId))
         {
             throw new InvalidEventException("tenant_id is required: 1 to 128 printable ASCII characters.");
         }
 
-        if (eventType == EnrichmentEventNames.Progress && request.State is null)
+        tenantId = requestTenantId;
+        if (eventType == EnrichmentEventNames.Progress && state is null)
         {
             throw new InvalidEventException("A progress event needs a state.");
         }
 
         var now = _time.GetUtcNow();
-        var envelope = new EnrichmentEnvelope
-        {
-            EventId = "",
-            EventType = eventType,
-            BomId = bomId,
-            TenantId = tenantId,
-            CreatedAt = now,
-            State = request.State is null ? null : NormalizeState(bomId, eventType, request.State, now),
-            Payload = request.Payload is { ValueKind: not System.Text.Json.JsonValueKind.Null and not System.Text.Json.JsonValueKind.Undefined } p ? p : null,
-            Error = eventType == EnrichmentEventNames.Failed ? request.Error ?? "Enrichment failed" : null,
-        };
-
         byte[] template;
         try
         {
-            template = EnrichmentJson.SerializeEnvelope(envelope);
+            template = EnvelopeTemplate.Build(eventType, bomId, tenantId, now,
+                state is null ? null : NormalizeState(bomId, eventType, state, now), payload, payloadJson,
+                eventType == EnrichmentEventNames.Failed ? error ?? "Enrichment failed" : null);
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
         {
             // JSON text may hold escapes that are no Unicode text (a lone UTF-16 surrogate, "\ud800") in a payload,
             // which the writer refuses: the publisher's mistake, not the server's.
@@ -119,6 +148,12 @@ public sealed partial class EnrichmentEventBus
             throw new InvalidEventException($"The event is {template.Length} bytes; at most {_options.MaxEventBytes} are accepted.");
         }
 
+        return template;
+    }
+
+    private async ValueTask<BusEvent> AppendAsync(string bomId, string tenantId, string eventType, byte[] template, string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
         using var activity = BusTracing.StartPublish(bomId, eventType, tenantId);
         var pending = new PendingEvent(bomId, tenantId, eventType, template)
         {

@@ -74,9 +74,11 @@ public static class NotificationHubHosting
 
         // The HTTP API, set up once: every endpoint answers a Redis outage with 503 bus_unavailable and Retry-After,
         // and has its {bom_id} validated before its handler runs. Publishers' service tokens may lack a tenant; the
-        // tenant's endpoints require one and take it as a parameter (CallerTenant).
+        // tenant's endpoints require one and take it as a parameter (CallerTenant). The single publish is the
+        // exception: it does what the filters do itself, without their per-request cost (PublishEndpoints).
         var api = BomIdFilter.AddTo(app.MapGroup("/api/enrichment").AddEndpointFilter<BusUnavailableFilter>());
-        api.MapEnrichmentPublishing();
+        api.MapEnrichmentPublishBatch();
+        app.MapGroup("/api/enrichment").MapEnrichmentPublishing();
         var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
         tenantApi.MapEnrichmentStream();
         tenantApi.MapMultiBomEnrichmentStream();

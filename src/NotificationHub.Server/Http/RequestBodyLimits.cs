@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Jobs;
@@ -39,18 +40,23 @@ public static class RequestBodyLimits
     public static TBuilder WithRequestBodyLimit<TBuilder>(this TBuilder builder, long maxBytes)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
+            Apply(context.HttpContext, maxBytes) is { } refusal ? refusal : await next(context));
+
+    /// <summary>
+    /// What <see cref="WithRequestBodyLimit"/> does before the handler runs, for a handler that reads its body itself
+    /// without endpoint filters: the refusal to answer, or null to go on.
+    /// </summary>
+    internal static ProblemHttpResult? Apply(HttpContext http, long maxBytes)
+    {
+        // Read-only once the body was read; the handlers this guards read it only after this. Set before a refusal
+        // too: Kestrel then closes the connection instead of draining the refused body after the answer.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            var http = context.HttpContext;
+            limit.MaxRequestBodySize = maxBytes;
+        }
 
-            // Read-only once the body was read; the handlers this guards read it only after the filter. Set before a
-            // refusal too: Kestrel then closes the connection instead of draining the refused body after the answer.
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            {
-                limit.MaxRequestBodySize = maxBytes;
-            }
-
-            return http.Request.ContentLength > maxBytes
-                ? BadRequestExceptionHandler.Refuse(http, ApiProblems.RequestTooLarge(maxBytes))
-                : await next(context);
-        });
+        return http.Request.ContentLength > maxBytes
+            ? BadRequestExceptionHandler.Refuse(http, ApiProblems.RequestTooLarge(maxBytes))
+            : null;
+    }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -20,60 +22,187 @@ public static class PublishEndpoints
     /// <summary>Route of the batch publishing API, in the API group.</summary>
     public const string BatchRoute = "/events";
 
-    /// <summary>Maps <c>POST /api/enrichment/{bom_id}/events</c> and the batch <c>POST /api/enrichment/events</c>.</summary>
-    /// <returns>The single endpoint's builder.</returns>
-    public static IEndpointConventionBuilder MapEnrichmentPublishing(this IEndpointRouteBuilder endpoints)
-    {
-        var limits = endpoints.GetRequestBodyLimits();
+    /// <summary>
+    /// Maps the batch <c>POST /api/enrichment/events</c> (on the API group: its endpoint filters answer a Redis outage
+    /// and bound the body).
+    /// </summary>
+    /// <returns>The endpoint's builder.</returns>
+    public static IEndpointConventionBuilder MapEnrichmentPublishBatch(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost(BatchRoute, PublishBatchAsync)
             .RequireAuthorization(ClaimNames.PublishPolicy)
-            .WithRequestBodyLimit(limits.PublishBatchMaxBytes!.Value)
+            .WithRequestBodyLimit(endpoints.GetRequestBodyLimits().PublishBatchMaxBytes!.Value)
             .WithName("PublishEnrichmentEvents")
             .WithSummary("Publishes up to Publish:MaxBatchEvents enrichment events, for any BOMs, each with its own result (scope enrichment:publish).");
-        return endpoints.MapPost(Route, PublishAsync)
+
+    /// <summary>
+    /// Maps <c>POST /api/enrichment/{bom_id}/events</c>. Not on the API group: the handler does what the group's and
+    /// the body limit's endpoint filters do (413, 503 <c>bus_unavailable</c>) itself, reads the body straight into the
+    /// envelope (<see cref="PublishEventJson"/>) and writes its 202 directly: a single publish, the request workers
+    /// send most, pays for all of that on every event (docs/benchmarks.md, "The cost of a publish").
+    /// </summary>
+    /// <returns>The endpoint's builder.</returns>
+    public static IEndpointConventionBuilder MapEnrichmentPublishing(this IEndpointRouteBuilder endpoints)
+    {
+        var services = endpoints.ServiceProvider;
+        var bus = services.GetRequiredService<EnrichmentEventBus>();
+        var tenantClaim = services.GetRequiredService<IOptions<AuthOptions>>().Value.TenantClaim;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("NotificationHub.Publishing");
+        var bomIdLogger = services.GetRequiredService<ILogger<BomIdFilter>>();
+        var maxBytes = endpoints.GetRequestBodyLimits().PublishMaxBytes!.Value;
+        return endpoints.MapPost(Route, (string bom_id, HttpContext http) => PublishAsync(bom_id, http, bus, tenantClaim, logger, bomIdLogger, maxBytes))
             .RequireAuthorization(ClaimNames.PublishPolicy)
-            .WithRequestBodyLimit(limits.PublishMaxBytes!.Value)
+            .Produces<PublishEventResponse>(StatusCodes.Status202Accepted)
             .WithName("PublishEnrichmentEvent")
             .WithSummary("Publishes one enrichment event to the bus (scope enrichment:publish).");
     }
 
-    private static async Task<Results<Accepted<PublishEventResponse>, ProblemHttpResult>> PublishAsync(
-        string bom_id,
-        HttpContext http,
-        EnrichmentEventBus bus,
-        IOptions<AuthOptions> authOptions,
-        ILoggerFactory loggerFactory)
+    private static async Task PublishAsync(string bomId, HttpContext http, EnrichmentEventBus bus, string tenantClaim, ILogger logger,
+        ILogger bomIdLogger, long maxBytes)
     {
-        if (!BomIds.IsValid(bom_id))
+        // In the order the API group's filters and the body limit would answer: the BOM id (logged as BomIdFilter
+        // logs it), then the declared body size.
+        if (!BomIds.IsValid(bomId))
         {
-            return Refuse(loggerFactory, ApiProblems.InvalidBomId(), bom_id);
+            var invalid = ApiProblems.InvalidBomId();
+            HttpLog.Refused(bomIdLogger, invalid.StatusCode, invalid.ProblemDetails.Type ?? "", http.Request.Method, ApiProblems.ForLog(bomId));
+            await invalid.ExecuteAsync(http);
+            return;
         }
 
+        if (RequestBodyLimits.Apply(http, maxBytes) is { } tooLarge)
+        {
+            await tooLarge.ExecuteAsync(http);
+            return;
+        }
+
+        ProblemHttpResult? problem;
         if (!TryGetIdempotencyKey(http.Request, out var idempotencyKey))
         {
-            return Refuse(loggerFactory, ApiProblems.InvalidIdempotencyKey(), bom_id);
+            problem = ApiProblems.InvalidIdempotencyKey();
+        }
+        else
+        {
+            // The whole body, then parsed in one pass. Kestrel enforces the limit while it is read (413, or 408 for a
+            // body trickled too slowly: BadRequestExceptionHandler answers both).
+            var body = http.Request.BodyReader;
+            var read = await body.ReadAsync(http.RequestAborted);
+            while (!read.IsCompleted)
+            {
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                read = await body.ReadAsync(http.RequestAborted);
+            }
+
+            ValueTask<BusEvent> publishing;
+            try
+            {
+                publishing = StartPublish(bus, bomId, read.Buffer, http.User.GetTenantId(tenantClaim), idempotencyKey, http.RequestAborted, out problem);
+            }
+            finally
+            {
+                body.AdvanceTo(read.Buffer.End);
+            }
+
+            if (problem is null)
+            {
+                try
+                {
+                    var published = await publishing;
+                    await WriteAcceptedAsync(http.Response, published.EventId);
+                    return;
+                }
+                catch (InvalidEventException ex)
+                {
+                    problem = ApiProblems.InvalidEvent(ex.Message);
+                }
+                catch (BomOwnershipException)
+                {
+                    problem = ApiProblems.TenantMismatch();
+                }
+                catch (BusUnavailableException) when (!http.Response.HasStarted)
+                {
+                    // What BusUnavailableFilter answers for the other endpoints; the backend logged it.
+                    http.Response.Headers.RetryAfter = BusUnavailableFilter.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await ApiProblems.BusUnavailable().ExecuteAsync(http);
+                    return;
+                }
+            }
         }
 
-        PublishEventRequest? request;
+        PublishLog.Refused(logger, problem.StatusCode, problem.ProblemDetails.Detail ?? "", ApiProblems.ForLog(bomId));
+        await problem.ExecuteAsync(http);
+    }
+
+    // Parses the body and hands the event to the bus, which writes its envelope before returning: the caller releases
+    // the body right after. A refusal comes back as the problem to answer.
+    private static ValueTask<BusEvent> StartPublish(EnrichmentEventBus bus, string bomId, ReadOnlySequence<byte> body, string? tokenTenant,
+        string? idempotencyKey, CancellationToken cancellationToken, out ProblemHttpResult? problem)
+    {
+        problem = null;
+        byte[]? copy = null;
         try
         {
-            request = await JsonSerializer.DeserializeAsync(http.Request.Body, EnrichmentJsonContext.Default.PublishEventRequest, http.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return Refuse(loggerFactory, ApiProblems.InvalidEvent($"The body is not a valid event: {ex.Message}"), bom_id);
-        }
+            // A body Kestrel received in one piece (any small one) is read where it lies.
+            var json = body.IsSingleSegment ? body.FirstSpan : Copy(body, out copy);
+            PublishEventJson request;
+            try
+            {
+                if (!PublishEventJson.TryParse(json, out request))
+                {
+                    problem = ApiProblems.InvalidEvent("The body is empty.");
+                    return default;
+                }
+            }
+            catch (JsonException ex)
+            {
+                problem = ApiProblems.InvalidEvent($"The body is not a valid event: {ex.Message}");
+                return default;
+            }
 
-        if (request is null)
-        {
-            return Refuse(loggerFactory, ApiProblems.InvalidEvent("The body is empty."), bom_id);
-        }
+            // A publisher token bound to a tenant may only publish for that tenant, and supplies it when the event does not.
+            if (tokenTenant is not null && request.TenantId is not null && tokenTenant != request.TenantId)
+            {
+                problem = ApiProblems.Forbidden("The token's tenant differs from tenant_id.");
+                return default;
+            }
 
-        var outcome = await PublishOneAsync(bus, bom_id, request, idempotencyKey, http.User.GetTenantId(authOptions.Value.TenantClaim), http.RequestAborted);
-        return outcome.Problem is { } problem
-            ? Refuse(loggerFactory, problem, bom_id)
-            : TypedResults.Accepted((string?)null, new PublishEventResponse { EventId = outcome.EventId! });
+            request.TenantId ??= tokenTenant;
+            return bus.PublishAsync(bomId, request, idempotencyKey, cancellationToken);
+        }
+        finally
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
     }
+
+    private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> body, out byte[] copy)
+    {
+        copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
+        body.CopyTo(copy);
+        return copy.AsSpan(0, (int)body.Length);
+    }
+
+    // {"event_id":"…"} as the serializer writes PublishEventResponse; log ids are ASCII digits and a dash (EventLogId).
+    private static ValueTask<System.IO.Pipelines.FlushResult> WriteAcceptedAsync(HttpResponse response, string eventId)
+    {
+        response.StatusCode = StatusCodes.Status202Accepted;
+        response.ContentType = "application/json; charset=utf-8";
+        var length = AcceptedPrefix.Length + eventId.Length + AcceptedSuffix.Length;
+        response.ContentLength = length;
+        var writer = response.BodyWriter;
+        var span = writer.GetSpan(length);
+        AcceptedPrefix.CopyTo(span);
+        var written = AcceptedPrefix.Length + Encoding.ASCII.GetBytes(eventId, span[AcceptedPrefix.Length..]);
+        AcceptedSuffix.CopyTo(span[written..]);
+        writer.Advance(length);
+        return writer.FlushAsync();
+    }
+
+    private static ReadOnlySpan<byte> AcceptedPrefix => "{\"event_id\":\""u8;
+
+    private static ReadOnlySpan<byte> AcceptedSuffix => "\"}"u8;
 
     /// <summary>
     /// Every rule of the single publish, for one event: the BOM id, the token's tenant against the event's, the bus's
