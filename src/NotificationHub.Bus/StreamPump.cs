@@ -56,11 +56,15 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
             {
                 while (stream.TryRead(out var busEvent))
                 {
+                    // Nothing of the event lives across the await: this state machine is an old object, and a field
+                    // of it pointing at the young event would be one more dirty card per subscriber for every gen0
+                    // collection to scan (the cost the topic ring removes from the fan-out).
+                    var endReason = stream.Ended ? StreamEndReasons.ForTerminal(busEvent.EventType) : null;
                     await sink.WriteEventAsync(busEvent);
-                    if (stream.Ended)
+                    if (endReason is not null)
                     {
                         await sink.FlushAsync();
-                        return stopped.IsCancellationRequested ? null : StreamEndReasons.ForTerminal(busEvent.EventType);
+                        return stopped.IsCancellationRequested ? null : endReason;
                     }
                 }
 
@@ -96,7 +100,7 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
                 return StreamEndReasons.TokenExpired;
             }
 
-            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; throws SlowConsumerException when cut off
+            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; a cut-off throws here or in TryRead
         }
     }
 
