@@ -11,7 +11,7 @@ public sealed class EnrichmentStream : IAsyncDisposable
 {
     private readonly EnrichmentEventBus _bus;
     private readonly TopicCursor _subscription;
-    // The replay or snapshot; released once read, as a stream then lives for hours holding nothing but its queue.
+    // The replay or snapshot; released once read, as a stream then lives for hours holding nothing but its cursor.
     private IReadOnlyList<BusEvent> _initial;
     private int _initialIndex;
     private EventLogId? _lastLogId;
@@ -65,7 +65,7 @@ public sealed class EnrichmentStream : IAsyncDisposable
 
         if (_subscription.IsCutOff)
         {
-            // What is still queued is dropped: the client resumes from its last id and gets it from the log.
+            // What it has not read is not delivered: the client resumes from its last id and gets it from the log.
             throw new SlowConsumerException();
         }
 

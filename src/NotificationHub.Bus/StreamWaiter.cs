@@ -26,8 +26,10 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
     // (a reader busy writing is woken once, not once per event), and taken with a full fence (see WaitAsync).
     private int _wakePending;
 
+    // Written under _lock; read without it by the fan-out's wake-up of a private waiter (WakeForEvent).
+    private volatile bool _waiting;
+
     // Guarded by _lock.
-    private bool _waiting;
     private CancellationTokenRegistration _waitCancellation;
 
     // The single reader's pending wait; completed (outside the lock) by whoever gives it a reason to return.
@@ -61,6 +63,36 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
             {
                 Volatile.Write(ref _wakePending, 1);
                 return;
+            }
+        }
+
+        _waiter.SetResult(true);
+    }
+
+    /// <summary>
+    /// Wakes the reader for an event the fan-out just published. A private waiter's reader looks at its stream before
+    /// it waits (<see cref="Wait"/>), so only a pending wait is woken: a reader busy writing gets nothing, as it will
+    /// find the event itself. A shared waiter's reader may wait without looking (<see cref="WaitAsync"/>): it gets a
+    /// <see cref="Wake"/>.
+    /// </summary>
+    internal void WakeForEvent()
+    {
+        if (_shared)
+        {
+            Wake();
+            return;
+        }
+
+        if (!_waiting)
+        {
+            return; // the common case under load; the event's publish (a full fence) came before this read
+        }
+
+        lock (_lock)
+        {
+            if (!TakeWaiterLocked())
+            {
+                return; // it found the event itself, or another wake-up came first
             }
         }
 
@@ -106,9 +138,7 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
     {
         lock (_lock)
         {
-            // A full fence (Interlocked): the fan-out publishes an event, then reads this flag; taking it, then reading
-            // the streams' heads, means one of the two sides always sees the other's write.
-            if (Interlocked.Exchange(ref _wakePending, 0) == 1 || cursor is { HasEvents: true })
+            if (Interlocked.Exchange(ref _wakePending, 0) == 1)
             {
                 return ValueTask.FromResult(true);
             }
@@ -118,8 +148,17 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
                 return ValueTask.FromCanceled<bool>(cancellationToken);
             }
 
+            // Waiting first, then a full fence, then the head: the fan-out publishes the head (a full fence), then reads
+            // _waiting, so one of the two always sees the other's write and no event is left without a wake-up.
             _waiter.Reset();
             _waiting = true;
+            Interlocked.MemoryBarrier();
+            if (cursor is { HasEvents: true })
+            {
+                _waiting = false;
+                return ValueTask.FromResult(true);
+            }
+
             if (cancellationToken.CanBeCanceled)
             {
                 // Runs inline if cancelled meanwhile: OnWaitCancelled takes the lock, which this thread holds (reentrant).

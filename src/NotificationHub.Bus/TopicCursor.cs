@@ -86,7 +86,7 @@ internal sealed class TopicCursor
     };
 
     /// <summary>Wakes the reader for a new event (called by the fan-out).</summary>
-    public void Wake() => Waiter.Wake();
+    public void Wake() => Waiter.WakeForEvent();
 
     /// <summary>Cuts the watcher off; true when this call did it (false when it was already closed).</summary>
     public bool CutOff()
