@@ -73,8 +73,13 @@ public sealed partial class EnrichmentEventBus
             }
 
             topic.RefCount++;
-            subscription = new TopicCursor(topic, waiter);
-            topic.Subscribers = topic.Subscribers.Add(subscription);
+            lock (topic.Gate)
+            {
+                // In step with the fan-out: a subscriber starts at the head, and is among the subscribers the next
+                // event counts as its readers (TopicRing clears a slot after its last reader).
+                subscription = new TopicCursor(topic, waiter);
+                topic.Subscribers = topic.Subscribers.Add(subscription);
+            }
         }
 
         _metrics.Subscriptions.Add(1);

@@ -15,9 +15,15 @@ namespace NotificationHub.Bus;
 /// lock: each slot carries the sequence of the event in it (a seqlock stamp, <c>-1</c> while it is rewritten), and a
 /// reader that finds another stamp than its sequence was overtaken by the writer. Reading under the topic's lock
 /// would make every reader contend with the dispatching thread and with each other (ten per BOM in the benchmarks).</para>
+/// <para>An event must not outlive its readers in the ring: a BOM gets an event every few seconds, so an event kept
+/// until its slot comes round again would survive every gen0 and gen1 collection and be promoted (with its frames),
+/// costing each collection more than the writes it saved. Each slot therefore counts the subscribers that still have
+/// to read it (set when written: the subscribers at that moment, which <see cref="EnrichmentEventBus"/> keeps in step
+/// with the head by adding one under <see cref="BomTopic.Gate"/>), and the last of them clears it. A subscriber cut
+/// off or gone before reading leaves its slots to be cleared when overwritten.</para>
 /// <para>The ring grows from <see cref="InitialSlots"/> by doubling, up to <see cref="Capacity"/> rounded up to a
 /// power of two, and only when the slot it is about to overwrite is still unread by a subscriber that is not cut
-/// off: a topic whose readers keep pace (the common case) holds 8 slots (~200 bytes) instead of a fixed 1,024
+/// off: a topic whose readers keep pace (the common case) holds 8 slots (~300 bytes) instead of a fixed 1,024
 /// (16 KiB per watched BOM: 16 MiB at 1,000 BOMs). It never shrinks; it holds at most its length of recent events.</para>
 /// </remarks>
 internal sealed class TopicRing
@@ -83,6 +89,7 @@ internal sealed class TopicRing
 
         var slot = (int)(sequence & (segment.Events.Length - 1));
         Volatile.Write(ref segment.Stamps[slot], -1); // a reader that gets the new event sees it is not its own
+        segment.Unread[slot] = subscribers.Length; // published with the event (the writes below release it)
         Volatile.Write(ref segment.Events[slot], busEvent);
         Volatile.Write(ref segment.Stamps[slot], sequence);
 
@@ -92,7 +99,7 @@ internal sealed class TopicRing
         return sequence + 1;
     }
 
-    /// <summary>Reads the event of <paramref name="sequence"/>, without a lock.</summary>
+    /// <summary>Reads the event of <paramref name="sequence"/>, without a lock; once per sequence and subscriber.</summary>
     /// <returns>
     /// <see cref="RingRead.Event"/>, <see cref="RingRead.None"/> when it is not written yet, or
     /// <see cref="RingRead.Behind"/> when the reader is more than <see cref="Capacity"/> behind or its event was
@@ -117,8 +124,15 @@ internal sealed class TopicRing
         if (Volatile.Read(ref segment.Stamps[slot]) == sequence)
         {
             busEvent = Volatile.Read(ref segment.Events[slot]);
-            if (Volatile.Read(ref segment.Stamps[slot]) == sequence)
+            if (busEvent is not null && Volatile.Read(ref segment.Stamps[slot]) == sequence)
             {
+                if (Interlocked.Decrement(ref segment.Unread[slot]) == 0)
+                {
+                    // The last reader: the event may die young. Only if the slot still holds it (the writer may
+                    // already be putting the next one there, every subscriber having read this one).
+                    Interlocked.CompareExchange(ref segment.Events[slot], null, busEvent);
+                }
+
                 return RingRead.Event;
             }
         }
@@ -138,6 +152,7 @@ internal sealed class TopicRing
             var to = (int)(sequence & (length - 1));
             grown.Events[to] = old.Events[from];
             grown.Stamps[to] = old.Stamps[from];
+            grown.Unread[to] = old.Unread[from]; // a reader still on the old segment counts there: left to the overwrite
         }
 
         Volatile.Write(ref _segment, grown);
@@ -153,10 +168,13 @@ internal sealed class TopicRing
             Events = new BusEvent?[length];
             Stamps = new long[length];
             Array.Fill(Stamps, -1L);
+            Unread = new int[length];
         }
 
         public BusEvent?[] Events { get; }
 
         public long[] Stamps { get; }
+
+        public int[] Unread { get; }
     }
 }

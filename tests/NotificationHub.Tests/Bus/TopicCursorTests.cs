@@ -234,6 +234,21 @@ public sealed class TopicCursorTests : IDisposable
     }
 
     [Fact]
+    public void The_ring_lets_go_of_an_event_once_its_last_subscriber_read_it()
+    {
+        var (bus, topic) = NewTopic(capacity: 1024);
+        var subscribers = Enumerable.Range(0, 3).Select(_ => Join(topic)).ToArray();
+        var delivered = DeliverUntracked(bus, topic);
+        Assert.All(subscribers.Take(2), s => Assert.True(TakeUntracked(s)));
+        GC.Collect();
+        Assert.True(delivered.IsAlive); // one subscriber has not read it yet
+
+        Assert.True(TakeUntracked(subscribers[2]));
+        GC.Collect();
+        Assert.False(delivered.IsAlive); // an event does not live on in the ring: it dies young
+    }
+
+    [Fact]
     public async Task Many_writers_and_wake_ups_against_one_reader_lose_and_duplicate_nothing()
     {
         const int Writers = 4, PerWriter = 20_000;
@@ -342,6 +357,17 @@ public sealed class TopicCursorTests : IDisposable
             bus.FanOut(topic, busEvent);
         }
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference DeliverUntracked(EnrichmentEventBus bus, BomTopic topic)
+    {
+        var busEvent = Event("untracked");
+        Deliver(bus, topic, busEvent);
+        return new WeakReference(busEvent);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool TakeUntracked(TopicCursor subscriber) => subscriber.TryTake(out _);
 
     private static long AllocatedBy(Action action)
     {
