@@ -7,8 +7,8 @@ namespace NotificationHub.Bus;
 /// The recent events of one BOM on this node (the disruptor / Nchan shared-buffer shape): each fanned-out event is
 /// written once, into the next slot, under a monotonically increasing sequence; every local subscriber keeps only the
 /// sequence it reads next (<see cref="TopicCursor"/>). A delivery therefore writes one reference however many
-/// subscribers there are, which is what keeps the collector's gen0 pause from growing with them (each reference from
-/// an old object to a young event is a dirty card the next gen0 collection must scan).
+/// subscribers there are: each reference from an old object to a young event is a dirty card the next gen0 collection
+/// must scan, which is what docs/benchmarks.md's profile points at for the pause growing with connections.
 /// </summary>
 /// <remarks>
 /// <para>Written by one writer at a time (under <see cref="BomTopic.Gate"/>), read by any number of readers without a
@@ -24,7 +24,7 @@ namespace NotificationHub.Bus;
 /// <para>The ring grows from <see cref="InitialSlots"/> by doubling, up to <see cref="Capacity"/> rounded up to a
 /// power of two, and only when the slot it is about to overwrite is still unread by a subscriber that is not cut
 /// off: a topic whose readers keep pace (the common case) holds 8 slots (~300 bytes) instead of a fixed 1,024
-/// (16 KiB per watched BOM: 16 MiB at 1,000 BOMs). It never shrinks; it holds at most its length of recent events.</para>
+/// (20 KiB per watched BOM: 20 MiB at 1,000 BOMs). It never shrinks; it holds at most its length of recent events.</para>
 /// </remarks>
 internal sealed class TopicRing
 {
