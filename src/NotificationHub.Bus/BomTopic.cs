@@ -3,19 +3,21 @@ using System.Collections.Immutable;
 namespace NotificationHub.Bus;
 
 /// <summary>
-/// A BOM this node watches: one backend subscription shared by all local subscribers, whose sink it is. The
-/// subscriber list is copy-on-write so fan-out iterates it without a lock.
+/// A BOM this node watches: one backend subscription shared by all local subscribers, whose sink it is, and one
+/// <see cref="TopicRing"/> of its recent events they all read. The subscriber list is copy-on-write so fan-out
+/// iterates it without a lock.
 /// </summary>
 internal sealed class BomTopic : IBusSubscriptionSink
 {
     private readonly EnrichmentEventBus _bus;
 
-    public BomTopic(EnrichmentEventBus bus, string bomId, string ownerTenantId, EventLogId? floor)
+    public BomTopic(EnrichmentEventBus bus, string bomId, string ownerTenantId, EventLogId? floor, int capacity)
     {
         _bus = bus;
         BomId = bomId;
         OwnerTenantId = ownerTenantId;
         Floor = floor;
+        Ring = new TopicRing(capacity);
     }
 
     public string BomId { get; }
@@ -29,7 +31,10 @@ internal sealed class BomTopic : IBusSubscriptionSink
     /// <summary>Completes when the backend subscription is in place.</summary>
     public Task<IAsyncDisposable>? BackendSubscription { get; set; }
 
-    public ImmutableArray<LocalSubscription> Subscribers { get; set; } = [];
+    public ImmutableArray<TopicCursor> Subscribers { get; set; } = [];
+
+    /// <summary>The recent events, written under <see cref="Gate"/>, read by the subscribers without a lock.</summary>
+    public TopicRing Ring { get; }
 
     /// <summary>Serializes delivery: live messages (one at a time from the backend) and recovery re-reads.</summary>
     public Lock Gate { get; } = new();
@@ -70,6 +75,9 @@ internal sealed class BomTopic : IBusSubscriptionSink
 
     /// <summary>Logged events arrived beyond <see cref="Pending"/>'s bound: the log must be read again (guarded by <see cref="Gate"/>).</summary>
     public bool PendingOverflowed { get; set; }
+
+    /// <summary>Cuts off a subscriber its reader found behind, counted and logged as the fan-out does.</summary>
+    public void CutOffSlowConsumer(TopicCursor subscriber) => _bus.CutOffSlowConsumer(subscriber);
 
     void IBusSubscriptionSink.OnEvent(BusEvent busEvent, ReadOnlySpan<byte> traceParent) => _bus.Dispatch(this, busEvent, traceParent);
 

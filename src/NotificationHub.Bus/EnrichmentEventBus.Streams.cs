@@ -11,9 +11,21 @@ public sealed partial class EnrichmentEventBus
     /// The live subscription is taken <em>before</em> the log is read, so an event published in between is seen by
     /// both; live events whose log id is not after the last replayed one are skipped. That makes the seam exact.
     /// </remarks>
+    public ValueTask<(OpenStreamStatus Status, EnrichmentStream? Stream)> OpenStreamAsync(
+        string bomId, string tenantId, string? lastEventId, CancellationToken cancellationToken = default) =>
+        OpenStreamAsync(bomId, tenantId, lastEventId, new StreamWaiter(shared: false), cancellationToken);
+
+    /// <summary>
+    /// Opens a stream as <see cref="OpenStreamAsync(string, string, string?, CancellationToken)"/>, woken through
+    /// <paramref name="waiter"/>, which the reader shares between the streams of several BOMs: one
+    /// <see cref="StreamWaiter.WaitAsync"/> returns when any of them may have something to read. The stream's own
+    /// <see cref="EnrichmentStream.WaitToReadAsync"/> then also returns for the others' events (and for its own cut-off
+    /// or end, which <see cref="EnrichmentStream.TryRead"/> reports).
+    /// </summary>
     public async ValueTask<(OpenStreamStatus Status, EnrichmentStream? Stream)> OpenStreamAsync(
-        string bomId, string tenantId, string? lastEventId, CancellationToken cancellationToken = default)
+        string bomId, string tenantId, string? lastEventId, StreamWaiter waiter, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(waiter);
         var bom = await GetBomForTenantAsync(bomId, tenantId, cancellationToken);
         if (bom is null)
         {
@@ -21,7 +33,7 @@ public sealed partial class EnrichmentEventBus
         }
 
         var floor = bom.Latest is { HasLogId: true } known ? known.LogId : (EventLogId?)null;
-        var subscription = await JoinAsync(bomId, bom.TenantId, floor, cancellationToken);
+        var subscription = await JoinAsync(bomId, bom.TenantId, floor, waiter, cancellationToken);
         try
         {
             bom = await _backend.GetBomAsync(bomId, cancellationToken) ?? bom;
@@ -79,7 +91,7 @@ public sealed partial class EnrichmentEventBus
             : [SnapshotEvents.AsProgress(latest)];
     }
 
-    internal ValueTask ReleaseAsync(LocalSubscription subscription) => LeaveAsync(subscription);
+    internal ValueTask ReleaseAsync(TopicCursor subscription) => LeaveAsync(subscription);
 
     /// <summary>
     /// Records the publish-to-delivery latency of a live event a transport takes for writing. Logged events carry

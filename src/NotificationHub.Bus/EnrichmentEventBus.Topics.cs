@@ -30,7 +30,10 @@ public sealed partial class EnrichmentEventBus
         }
     }
 
-    /// <summary>Events queued to local subscribers and not yet taken by their transports (bounded by the queue capacity).</summary>
+    /// <summary>
+    /// Events written to the topics' rings and not yet taken by the subscribers' transports, summed over the
+    /// subscribers (each at most <see cref="EventBusOptions.SubscriberQueueCapacity"/> behind).
+    /// </summary>
     public long QueuedEventCount
     {
         get
@@ -46,7 +49,7 @@ public sealed partial class EnrichmentEventBus
             {
                 foreach (var subscriber in topic.Subscribers)
                 {
-                    queued += subscriber.Count;
+                    queued += subscriber.Lag;
                 }
             }
 
@@ -54,15 +57,15 @@ public sealed partial class EnrichmentEventBus
         }
     }
 
-    private async ValueTask<LocalSubscription> JoinAsync(string bomId, string ownerTenantId, EventLogId? floor, CancellationToken cancellationToken)
+    private async ValueTask<TopicCursor> JoinAsync(string bomId, string ownerTenantId, EventLogId? floor, StreamWaiter waiter, CancellationToken cancellationToken)
     {
         BomTopic topic;
-        LocalSubscription subscription;
+        TopicCursor subscription;
         lock (_topicsLock)
         {
             if (!_topics.TryGetValue(bomId, out topic!))
             {
-                topic = new BomTopic(this, bomId, ownerTenantId, floor) { NextLogCheck = FirstLogCheck() };
+                topic = new BomTopic(this, bomId, ownerTenantId, floor, _options.SubscriberQueueCapacity) { NextLogCheck = FirstLogCheck() };
                 _topics.Add(bomId, topic);
                 // Started under the lock so every joiner awaits the same subscription; the backend call itself
                 // does not block (it returns a task).
@@ -70,8 +73,13 @@ public sealed partial class EnrichmentEventBus
             }
 
             topic.RefCount++;
-            subscription = new LocalSubscription(topic, _options.SubscriberQueueCapacity);
-            topic.Subscribers = topic.Subscribers.Add(subscription);
+            lock (topic.Gate)
+            {
+                // In step with the fan-out: a subscriber starts at the head, and is among the subscribers the next
+                // event counts as its readers (TopicRing clears a slot after its last reader).
+                subscription = new TopicCursor(topic, waiter);
+                topic.Subscribers = topic.Subscribers.Add(subscription);
+            }
         }
 
         _metrics.Subscriptions.Add(1);
@@ -97,7 +105,7 @@ public sealed partial class EnrichmentEventBus
         return handle;
     }
 
-    private async ValueTask LeaveAsync(LocalSubscription subscription)
+    private async ValueTask LeaveAsync(TopicCursor subscription)
     {
         var topic = subscription.Topic;
         var last = false;
@@ -174,9 +182,12 @@ public sealed partial class EnrichmentEventBus
         }
     }
 
-    /// <summary>Queues an event to every subscriber of the topic, once: called under <see cref="BomTopic.Gate"/>.</summary>
-    /// <returns>The subscribers it was queued to.</returns>
-    private int FanOut(BomTopic topic, BusEvent busEvent)
+    /// <summary>
+    /// Writes an event once into the topic's ring and wakes every subscriber; one more than the ring's capacity
+    /// behind is cut off instead. Called under <see cref="BomTopic.Gate"/>.
+    /// </summary>
+    /// <returns>The subscribers woken for it.</returns>
+    internal int FanOut(BomTopic topic, BusEvent busEvent)
     {
         if (busEvent.HasLogId)
         {
@@ -188,22 +199,38 @@ public sealed partial class EnrichmentEventBus
             topic.LastLogId = busEvent.LogId;
         }
 
+        var subscribers = topic.Subscribers;
+        var head = topic.Ring.Append(busEvent, subscribers);
         var delivered = 0;
-        foreach (var subscriber in topic.Subscribers)
+        foreach (var subscriber in subscribers)
         {
-            if (subscriber.TryDeliver(busEvent))
+            if (subscriber.IsCutOff)
             {
-                delivered++;
+                continue;
             }
-            else
+
+            if (head - subscriber.Next > topic.Ring.Capacity)
             {
-                _metrics.SlowConsumers.Add(1);
-                BusLog.SlowConsumer(_logger, topic.BomId, subscriber.Capacity);
+                CutOffSlowConsumer(subscriber);
+                continue;
             }
+
+            subscriber.Wake(); // no reference to the event is written here: the subscriber reads it from the ring
+            delivered++;
         }
 
         _metrics.Delivered.Add(delivered);
         return delivered;
+    }
+
+    /// <summary>Cuts off a subscriber more than the ring's capacity behind (by the fan-out, or by its reader first).</summary>
+    internal void CutOffSlowConsumer(TopicCursor subscriber)
+    {
+        if (subscriber.CutOff())
+        {
+            _metrics.SlowConsumers.Add(1);
+            BusLog.SlowConsumer(_logger, subscriber.Topic.BomId, subscriber.Topic.Ring.Capacity);
+        }
     }
 
     internal void Drop(string bomId, string reason)

@@ -8,7 +8,7 @@ namespace NotificationHub.Bus;
 /// <summary>
 /// The event bus every transport and publisher uses. It validates and serializes published events once, keeps
 /// one backend subscription per BOM for all local watchers, fans events out to them, and splices replay and live
-/// delivery. Transports (SSE, SignalR) are thin adapters over <see cref="OpenStreamAsync"/>; they never see the backend.
+/// delivery. Transports (SSE, SignalR) are thin adapters over <see cref="OpenStreamAsync(string, string, string?, CancellationToken)"/>; they never see the backend.
 /// </summary>
 public sealed partial class EnrichmentEventBus
 {

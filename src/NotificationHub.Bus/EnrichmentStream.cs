@@ -10,15 +10,15 @@ namespace NotificationHub.Bus;
 public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
 {
     private readonly EnrichmentEventBus _bus;
-    private readonly LocalSubscription _subscription;
-    // The replay or snapshot; released once read, as a stream then lives for hours holding nothing but its queue.
+    private readonly TopicCursor _subscription;
+    // The replay or snapshot; released once read, as a stream then lives for hours holding nothing but its cursor.
     private IReadOnlyList<BusEvent> _initial;
     private int _initialIndex;
     private EventLogId? _lastLogId;
     private bool _ended;
     private int _disposed;
 
-    internal EnrichmentStream(EnrichmentEventBus bus, LocalSubscription subscription, bool recovered, IReadOnlyList<BusEvent> initial)
+    internal EnrichmentStream(EnrichmentEventBus bus, TopicCursor subscription, bool recovered, IReadOnlyList<BusEvent> initial)
     {
         _bus = bus;
         _subscription = subscription;
@@ -68,7 +68,7 @@ public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
 
         if (_subscription.IsCutOff)
         {
-            // What is still queued is dropped: the client resumes from its last id and gets it from the log.
+            // What it has not read is not delivered: the client resumes from its last id and gets it from the log.
             throw new SlowConsumerException();
         }
 
@@ -92,8 +92,12 @@ public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
         return false;
     }
 
-    /// <summary>Waits until <see cref="TryRead"/> may return an event; false when the stream has ended.</summary>
-    /// <exception cref="SlowConsumerException">The subscriber was cut off.</exception>
+    /// <summary>
+    /// Waits until <see cref="TryRead"/> may return an event; false when the stream has ended. A stream opened with a
+    /// shared <see cref="StreamWaiter"/> also returns for the other streams of that waiter.
+    /// </summary>
+    /// <exception cref="SlowConsumerException">The subscriber was cut off (a pending wait ends so, or returns true and
+    /// the next <see cref="TryRead"/> throws it).</exception>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (_ended)
@@ -109,7 +113,7 @@ public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
     /// from any thread. A transport that waits without a cancellation token (no allocation per wait) calls it from
     /// its timers and cancellation callbacks, then looks at why it woke.
     /// </summary>
-    public void Wake() => _subscription.Wake();
+    public void Wake() => _subscription.Waiter.Wake();
 
     private bool Accept(BusEvent busEvent)
     {

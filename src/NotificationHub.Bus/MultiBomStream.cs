@@ -9,29 +9,27 @@ namespace NotificationHub.Bus;
 /// reader (except <see cref="Wake"/>). Owns its streams: disposing it leaves every BOM.
 /// </summary>
 /// <remarks>
-/// Waiting on any of N streams: each BOM's stream keeps at most one pending <see cref="EnrichmentStream.WaitToReadAsync"/>
-/// (a "watch"), whose completion sets one shared signal that <see cref="WaitToReadAsync"/> waits on. A bus that lets
-/// one reader wait on several topics at once would replace <see cref="Arm"/>, <see cref="WatchAsync"/> and the signal,
-/// and nothing else.
+/// Waiting on any of N streams costs nothing per stream: they were all opened with one <see cref="StreamWaiter"/>,
+/// which the bus wakes for an event, a cut-off or the end of any of them, so <see cref="WaitToReadAsync"/> is one wait.
 /// </remarks>
 public sealed class MultiBomStream : IBusEventStream, IAsyncDisposable
 {
     private readonly EnrichmentStream[] _streams;
-    private readonly int[] _watching; // 1 while a BOM's stream has a pending watch
+    private readonly StreamWaiter _waiter;
     private readonly CancellationTokenSource _cutOff;
-    private readonly Lock _lock = new();
-    private bool _signalled; // guarded by _lock, as is _waiter
-    private TaskCompletionSource<bool>? _waiter;
     private int _next; // where the next read starts, so that a busy BOM cannot starve the others
     private int _disposed;
 
     /// <summary>Reads <paramref name="streams"/> (at least one, each of another BOM) as one; takes ownership of them.</summary>
-    public MultiBomStream(IReadOnlyList<EnrichmentStream> streams)
+    /// <param name="streams">The BOMs' streams.</param>
+    /// <param name="waiter">The waiter every one of them was opened with (<see cref="EnrichmentEventBus.OpenStreamAsync(string, string, string?, StreamWaiter, CancellationToken)"/>).</param>
+    public MultiBomStream(IReadOnlyList<EnrichmentStream> streams, StreamWaiter waiter)
     {
         ArgumentNullException.ThrowIfNull(streams);
+        ArgumentNullException.ThrowIfNull(waiter);
         ArgumentOutOfRangeException.ThrowIfZero(streams.Count);
         _streams = [.. streams];
-        _watching = new int[_streams.Length];
+        _waiter = waiter;
         _cutOff = CancellationTokenSource.CreateLinkedTokenSource([.. _streams.Select(s => s.CutOffToken)]);
     }
 
@@ -79,50 +77,11 @@ public sealed class MultiBomStream : IBusEventStream, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (Ended)
-        {
-            return ValueTask.FromResult(false);
-        }
-
-        for (var i = 0; i < _streams.Length; i++)
-        {
-            if (!_streams[i].Ended)
-            {
-                Arm(i);
-            }
-        }
-
-        Task<bool> wait;
-        lock (_lock)
-        {
-            if (_signalled)
-            {
-                _signalled = false;
-                return ValueTask.FromResult(true);
-            }
-
-            _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            wait = _waiter.Task;
-        }
-
-        return new ValueTask<bool>(wait.WaitAsync(cancellationToken));
-    }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
+        Ended ? ValueTask.FromResult(false) : _waiter.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public void Wake()
-    {
-        TaskCompletionSource<bool>? waiter;
-        lock (_lock)
-        {
-            waiter = _waiter;
-            _waiter = null;
-            _signalled = waiter is null;
-        }
-
-        waiter?.TrySetResult(true);
-    }
+    public void Wake() => _waiter.Wake();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -134,48 +93,9 @@ public sealed class MultiBomStream : IBusEventStream, IAsyncDisposable
 
         foreach (var stream in _streams)
         {
-            await stream.DisposeAsync(); // completes a pending watch
+            await stream.DisposeAsync();
         }
 
         _cutOff.Dispose();
-    }
-
-    // Starts a watch on BOM i unless one is pending; the stream's own state (an event, a cut-off) is what the next
-    // TryRead finds, so a watch only has to wake the reader.
-    private void Arm(int i)
-    {
-        if (Interlocked.Exchange(ref _watching[i], 1) == 1)
-        {
-            return;
-        }
-
-        ValueTask<bool> wait;
-        try
-        {
-            wait = _streams[i].WaitToReadAsync(CancellationToken.None);
-        }
-        catch (SlowConsumerException)
-        {
-            Volatile.Write(ref _watching[i], 0);
-            Wake();
-            return;
-        }
-
-        _ = WatchAsync(i, wait);
-    }
-
-    private async Task WatchAsync(int i, ValueTask<bool> wait)
-    {
-        try
-        {
-            await wait;
-        }
-        catch (SlowConsumerException)
-        {
-            // The next TryRead of this BOM throws it again, which ends the whole stream.
-        }
-
-        Volatile.Write(ref _watching[i], 0);
-        Wake();
     }
 }

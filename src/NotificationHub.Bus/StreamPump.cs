@@ -65,18 +65,26 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
             {
                 while (stream.TryRead(out var busEvent))
                 {
+                    // Nothing of the event lives across the await: this state machine is an old object, and a field
+                    // of it pointing at the young event would be one more dirty card per subscriber for every gen0
+                    // collection to scan (the cost the topic ring removes from the fan-out).
+                    var terminal = busEvent.IsTerminal ? StreamEndReasons.ForTerminal(busEvent.EventType) : null;
+                    var endedBom = terminal is null ? null : busEvent.BomId; // only strings cross the await
+                    var streamEnded = stream.Ended;
                     await sink.WriteEventAsync(busEvent);
-                    if (stream.Ended)
+                    if (terminal is null)
                     {
-                        await sink.FlushAsync();
-                        return stopped.IsCancellationRequested ? (null, null) : (StreamEndReasons.ForTerminal(busEvent.EventType), busEvent.BomId);
+                        continue;
                     }
 
-                    if (busEvent.IsTerminal)
+                    if (streamEnded)
                     {
-                        // One BOM of several ended; the others go on.
-                        await sink.WriteBomEndAsync(busEvent.BomId, StreamEndReasons.ForTerminal(busEvent.EventType));
+                        await sink.FlushAsync();
+                        return stopped.IsCancellationRequested ? (null, null) : (terminal, endedBom);
                     }
+
+                    // One BOM of several ended; the others go on.
+                    await sink.WriteBomEndAsync(endedBom!, terminal);
                 }
 
                 if (signals.TakeKeepAlive())
@@ -111,7 +119,7 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
                 return (StreamEndReasons.TokenExpired, null);
             }
 
-            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; throws SlowConsumerException when cut off
+            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; a cut-off throws here or in TryRead
         }
     }
 

@@ -8,7 +8,7 @@ internal static partial class BusLog
     [LoggerMessage(LogEventIds.BusDroppedChannelMessage, LogLevel.Warning, "Dropped a channel message for BOM {BomId}: {Reason}")]
     public static partial void DroppedChannelMessage(ILogger logger, string bomId, string reason);
 
-    [LoggerMessage(LogEventIds.BusSlowConsumer, LogLevel.Information, "Subscriber of BOM {BomId} cut off as a slow consumer ({Capacity} events queued)")]
+    [LoggerMessage(LogEventIds.BusSlowConsumer, LogLevel.Information, "Subscriber of BOM {BomId} cut off as a slow consumer (more than {Capacity} events behind)")]
     public static partial void SlowConsumer(ILogger logger, string bomId, int capacity);
 
     [LoggerMessage(LogEventIds.BusTopicSubscribed, LogLevel.Debug, "Node subscribed to BOM {BomId}")]

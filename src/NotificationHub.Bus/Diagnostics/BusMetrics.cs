@@ -15,10 +15,10 @@ public sealed class BusMetrics : IDisposable
     {
         _meter = meterFactory.Create(MeterName);
         Published = _meter.CreateCounter<long>("notificationhub.events.published", description: "Events accepted by the bus on this node.");
-        Delivered = _meter.CreateCounter<long>("notificationhub.events.delivered", description: "Events queued to local subscribers.");
+        Delivered = _meter.CreateCounter<long>("notificationhub.events.delivered", description: "Events fanned out to local subscribers (counted once per subscriber woken).");
         Dropped = _meter.CreateCounter<long>("notificationhub.events.dropped", description: "Channel messages dropped as malformed or foreign.");
         Replayed = _meter.CreateCounter<long>("notificationhub.events.replayed", description: "Events delivered from the replay log on resume.");
-        SlowConsumers = _meter.CreateCounter<long>("notificationhub.subscribers.slow_consumer_disconnects", description: "Subscribers cut off because their queue overflowed.");
+        SlowConsumers = _meter.CreateCounter<long>("notificationhub.subscribers.slow_consumer_disconnects", description: "Subscribers cut off because they fell too far behind.");
         Subscriptions = _meter.CreateUpDownCounter<long>("notificationhub.subscriptions", description: "Local subscriptions (watchers of one BOM).");
         Topics = _meter.CreateUpDownCounter<long>("notificationhub.topics", description: "BOMs this node is subscribed to on the backend.");
         Recovered = _meter.CreateCounter<long>("notificationhub.events.recovered", description: "Events re-read from the replay log after live delivery from the backend was interrupted.");
@@ -30,7 +30,7 @@ public sealed class BusMetrics : IDisposable
     /// <summary>Events published.</summary>
     public Counter<long> Published { get; }
 
-    /// <summary>Events delivered to local queues.</summary>
+    /// <summary>Events fanned out to local subscribers.</summary>
     public Counter<long> Delivered { get; }
 
     /// <summary>Channel messages dropped.</summary>
@@ -54,10 +54,10 @@ public sealed class BusMetrics : IDisposable
     /// <summary>Backend subscriptions.</summary>
     public UpDownCounter<long> Topics { get; }
 
-    /// <summary>Publishes the queue depth (events queued to local subscribers, summed) as an observable gauge.</summary>
+    /// <summary>Publishes the queue depth (how far local subscribers are behind, summed) as an observable gauge.</summary>
     public void ObserveQueuedEvents(Func<long> queued) =>
         _meter.CreateObservableGauge("notificationhub.subscriber_queue.events", queued,
-            description: "Events waiting in local subscribers' bounded queues (at most Bus:SubscriberQueueCapacity each).");
+            description: "Events written to the BOMs' rings and not yet read by local subscribers, summed over them (each at most Bus:SubscriberQueueCapacity behind).");
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

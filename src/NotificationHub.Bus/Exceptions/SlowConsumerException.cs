@@ -1,6 +1,6 @@
 namespace NotificationHub.Bus;
 
-/// <summary>Ends a subscription whose queue overflowed: the subscriber could not keep up.</summary>
+/// <summary>Ends a subscription that fell more than its capacity behind: the subscriber could not keep up.</summary>
 public sealed class SlowConsumerException : Exception
 {
     /// <summary>Creates the exception.</summary>

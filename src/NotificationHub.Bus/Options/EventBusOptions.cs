@@ -8,7 +8,10 @@ public sealed class EventBusOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Bus";
 
-    /// <summary>Events a subscriber may have queued before it is cut off as a slow consumer.</summary>
+    /// <summary>
+    /// Events a subscriber may fall behind (written to its BOM's ring, not yet read) before it is cut off as a slow
+    /// consumer; the ring grows at most to this, rounded up to a power of two.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int SubscriberQueueCapacity { get; set; } = 1024;
 

@@ -1,6 +1,6 @@
 namespace NotificationHub.Bus;
 
-/// <summary>Outcome of <see cref="EnrichmentEventBus.OpenStreamAsync"/>.</summary>
+/// <summary>Outcome of <see cref="EnrichmentEventBus.OpenStreamAsync(string, string, string?, CancellationToken)"/>.</summary>
 public enum OpenStreamStatus
 {
     /// <summary>The BOM is unknown or belongs to another tenant (the caller cannot tell which).</summary>

@@ -112,11 +112,12 @@ public sealed class SseHandler(
         // unknown or another tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
         var boms = new ConnectedBom[bomIds.Count];
         var streams = new List<EnrichmentStream>(bomIds.Count);
+        var waiter = new StreamWaiter(); // one wait for every BOM of the stream
         try
         {
             for (var i = 0; i < bomIds.Count; i++)
             {
-                var (status, stream) = await bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), cancel);
+                var (status, stream) = await bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), waiter, cancel);
                 if (status == OpenStreamStatus.NotFound)
                 {
                     await DisposeAllAsync(streams);
@@ -143,7 +144,7 @@ public sealed class SseHandler(
             return;
         }
 
-        await using var multi = new MultiBomStream(streams);
+        await using var multi = new MultiBomStream(streams, waiter);
         SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
         await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
             EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);

@@ -500,6 +500,47 @@ public abstract class EventBusConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_waiter_shared_by_the_streams_of_two_boms_returns_for_an_event_of_either()
+    {
+        var bus = CreateBus();
+        var first = NewBomId();
+        var second = NewBomId();
+        await PublishAsync(bus, first, EnrichmentEventNames.Started);
+        await PublishAsync(bus, second, EnrichmentEventNames.Started);
+        var waiter = new StreamWaiter();
+        var streams = new List<EnrichmentStream>();
+        foreach (var bomId in new[] { first, second })
+        {
+            var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, null, waiter).AsTask().WaitAsync(StepTimeout);
+            Assert.Equal(OpenStreamStatus.Opened, status);
+            streams.Add(stream!);
+            _disposables.Add(stream!);
+        }
+
+        foreach (var stream in streams)
+        {
+            Assert.True(stream.TryRead(out var snapshot)); // the initial events need no wait
+            Assert.Equal(EnrichmentEventNames.Progress, snapshot.EventType);
+        }
+
+        foreach (var (bomId, step) in new[] { (second, 1), (first, 2), (second, 3) })
+        {
+            var published = await PublishAsync(bus, bomId, EnrichmentEventNames.Progress, step);
+            var reader = streams[bomId == first ? 0 : 1];
+            var other = streams[bomId == first ? 1 : 0];
+            BusEvent? read = null;
+            using var timeout = new CancellationTokenSource(StepTimeout);
+            while (!reader.TryRead(out read))
+            {
+                Assert.False(other.TryRead(out _));
+                Assert.True(await waiter.WaitAsync(timeout.Token).AsTask().WaitAsync(StepTimeout));
+            }
+
+            Assert.Equal(published.EventId, read.EventId);
+        }
+    }
+
+    [Fact]
     public async Task Wake_ends_a_pending_wait_without_an_event_and_takes_no_room_from_the_queue()
     {
         var bus = CreateBus(o => o.SubscriberQueueCapacity = 2);

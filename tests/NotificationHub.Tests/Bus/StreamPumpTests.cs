@@ -119,8 +119,9 @@ public sealed class StreamPumpTests : IAsyncDisposable
         var completedFirst = await PublishAsync(_bus, boms[0], EnrichmentEventNames.Completed, 20); // its snapshot
         var progress = await PublishAsync(_bus, boms[1], EnrichmentEventNames.Progress, 1); // replayed
         var failed = await PublishAsync(_bus, boms[1], EnrichmentEventNames.Failed, 1);
+        var waiter = new StreamWaiter();
         await using var stream = new MultiBomStream(
-            [await OpenAsync(boms[0], null), await OpenAsync(boms[1], started[1].EventId), await OpenAsync(boms[2], null)]);
+            [await OpenAsync(boms[0], null, waiter), await OpenAsync(boms[1], started[1].EventId, waiter), await OpenAsync(boms[2], null, waiter)], waiter);
         var sink = new RecordingStreamSink { RecordBomIds = true };
 
         var running = _pump.RunAsync(stream, sink, keepAlive: false, DateTimeOffset.MaxValue, default, default);
@@ -151,7 +152,8 @@ public sealed class StreamPumpTests : IAsyncDisposable
         }
 
         await PublishAsync(_bus, boms[1], EnrichmentEventNames.Completed, 20);
-        await using var stream = new MultiBomStream([.. await Task.WhenAll(boms.Select(bom => OpenAsync(bom, null)))]);
+        var waiter = new StreamWaiter();
+        await using var stream = new MultiBomStream([.. await Task.WhenAll(boms.Select(bom => OpenAsync(bom, null, waiter)))], waiter);
         var sink = new RecordingStreamSink { RecordBomIds = true };
         using var stopping = new CancellationTokenSource();
 
@@ -173,7 +175,8 @@ public sealed class StreamPumpTests : IAsyncDisposable
             await PublishAsync(_bus, bom, EnrichmentEventNames.Started);
         }
 
-        await using var stream = new MultiBomStream([await OpenAsync(boms[0], null), await OpenAsync(boms[1], null)]);
+        var waiter = new StreamWaiter();
+        await using var stream = new MultiBomStream([await OpenAsync(boms[0], null, waiter), await OpenAsync(boms[1], null, waiter)], waiter);
         var sink = new RecordingStreamSink { BlockEvents = true, RecordBomIds = true }; // blocks on the first snapshot
 
         var running = _pump.RunAsync(stream, sink, keepAlive: false, DateTimeOffset.MaxValue, default, default);
@@ -191,9 +194,11 @@ public sealed class StreamPumpTests : IAsyncDisposable
         return await OpenAsync(bom, null);
     }
 
-    private async Task<EnrichmentStream> OpenAsync(string bom, string? lastEventId)
+    private async Task<EnrichmentStream> OpenAsync(string bom, string? lastEventId, StreamWaiter? waiter = null)
     {
-        var (status, stream) = await _bus.OpenStreamAsync(bom, Tenant, lastEventId).Bounded();
+        var (status, stream) = await (waiter is null
+            ? _bus.OpenStreamAsync(bom, Tenant, lastEventId)
+            : _bus.OpenStreamAsync(bom, Tenant, lastEventId, waiter)).Bounded();
         Assert.Equal(OpenStreamStatus.Opened, status);
         return stream!;
     }
