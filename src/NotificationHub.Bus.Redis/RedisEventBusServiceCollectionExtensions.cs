@@ -41,6 +41,7 @@ public static class RedisEventBusServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RedisBusOptions>>().Value.ConnectionString!,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisEventBusBackend>()));
         services.Replace(ServiceDescriptor.Singleton<IEventBusBackend, RedisEventBusBackend>());
+        services.TryAddSingleton<RedisReadinessCheck>(); // it remembers the last answer (AddCheck would make one per probe)
         services.AddHealthChecks().AddCheck<RedisReadinessCheck>("redis", tags: [RedisReadinessCheck.ReadyTag]);
         return true;
     }
