@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using NotificationHub.Contracts;
 
 namespace NotificationHub.Server.Http;
@@ -35,8 +36,14 @@ internal sealed class BomIdFilter(ILogger<BomIdFilter> logger) : IEndpointFilter
             return next(context);
         }
 
+        return ValueTask.FromResult<object?>(Refuse(logger, request, bomId));
+    }
+
+    /// <summary>The <c>400 invalid_bom_id</c> answer, logged once (also for the single publish, mapped outside the group).</summary>
+    public static ProblemHttpResult Refuse(ILogger logger, HttpRequest request, string? bomId)
+    {
         var problem = ApiProblems.InvalidBomId();
         HttpLog.Refused(logger, problem.StatusCode, problem.ProblemDetails.Type ?? "", request.Method, ApiProblems.ForLog(bomId ?? ""));
-        return ValueTask.FromResult<object?>(problem);
+        return problem;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using NotificationHub.Bus;
 using NotificationHub.Jobs;
 
@@ -32,8 +33,17 @@ public sealed class BusUnavailableFilter : IEndpointFilter
         catch (Exception ex) when (ex is BusUnavailableException or JobQueueUnavailableException
             && !context.HttpContext.Response.HasStarted)
         {
-            context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return ApiProblems.BusUnavailable();
+            return Answer(context.HttpContext.Response);
         }
+    }
+
+    /// <summary>
+    /// The <c>503 bus_unavailable</c> answer with <c>Retry-After</c> (also for the single publish, mapped outside the
+    /// group); the backend logged the outage.
+    /// </summary>
+    public static ProblemHttpResult Answer(HttpResponse response)
+    {
+        response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return ApiProblems.BusUnavailable();
     }
 }

@@ -63,9 +63,7 @@ public static class PublishEndpoints
         // logs it), then the declared body size.
         if (!BomIds.IsValid(bomId))
         {
-            var invalid = ApiProblems.InvalidBomId();
-            HttpLog.Refused(bomIdLogger, invalid.StatusCode, invalid.ProblemDetails.Type ?? "", http.Request.Method, ApiProblems.ForLog(bomId));
-            await invalid.ExecuteAsync(http);
+            await BomIdFilter.Refuse(bomIdLogger, http.Request, bomId).ExecuteAsync(http);
             return;
         }
 
@@ -120,9 +118,7 @@ public static class PublishEndpoints
                 }
                 catch (BusUnavailableException) when (!http.Response.HasStarted)
                 {
-                    // What BusUnavailableFilter answers for the other endpoints; the backend logged it.
-                    http.Response.Headers.RetryAfter = BusUnavailableFilter.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    await ApiProblems.BusUnavailable().ExecuteAsync(http);
+                    await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
                     return;
                 }
             }

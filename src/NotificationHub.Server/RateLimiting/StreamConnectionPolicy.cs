@@ -16,10 +16,13 @@ internal sealed class StreamConnectionPolicy(ConnectionLimiter limiter, IOptions
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } =
         static (context, _) => new ValueTask(ConnectionRateLimiter.RejectAsync(context.HttpContext, context.Lease));
 
+    // One delegate for every partition, not a closure per stream request.
+    private readonly Func<ConnectionOwner, RateLimiter> _newLimiter = owner => new OwnerLimiter(limiter, owner);
+
     /// <inheritdoc />
     public RateLimitPartition<ConnectionOwner> GetPartition(HttpContext httpContext) =>
         ConnectionOwner.Of(httpContext.User, authOptions.Value.TenantClaim) is { } owner
-            ? RateLimitPartition.Get(owner, key => new OwnerLimiter(limiter, key))
+            ? RateLimitPartition.Get(owner, _newLimiter)
             : RateLimitPartition.GetNoLimiter(default(ConnectionOwner)); // unauthenticated: the endpoint answers 401
 
     /// <summary>One owner's view of the shared limiter. Holds no state, so the middleware may drop it whenever it likes.</summary>

@@ -3,6 +3,7 @@ import { MultiBomSseStream } from '../multiSse.js';
 import { SharedBomStream, tabSharingAvailable } from '../sharing/sharedStream.js';
 import { EnrichmentSseStream, type EventSourceConstructor } from '../sse.js';
 import { resolveBaseUrl } from '../url.js';
+import { defined } from './defined.js';
 import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
 import { hookResult, useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
 
@@ -27,14 +28,7 @@ export function useEnrichmentSSE(bomId: string | null | undefined, options: Enri
     if (!tracker) return null;
     const common = {
       getToken: () => latest.current.getToken(),
-      ...(baseUrl !== undefined ? { baseUrl } : {}),
-      ...(debug !== undefined ? { debug } : {}),
-      ...(backoff !== undefined ? { backoff } : {}),
-      ...(maxFailedAttempts !== undefined ? { maxFailedAttempts } : {}),
-      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
-      ...(eventSource !== undefined ? { eventSource } : {}),
-      ...(logSink !== undefined ? { logSink } : {}),
-      ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}),
+      ...defined({ baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, eventSource, logSink, fetch: fetchImpl }),
     };
     if (!share) return new EnrichmentSseStream(tracker.bomId, { ...common, tracker });
     // One multi-BOM stream per browser: the leading tab's, for every tab's BOMs.
@@ -43,8 +37,7 @@ export function useEnrichmentSSE(bomId: string | null | undefined, options: Enri
       baseUrl: resolveBaseUrl(baseUrl),
       getToken: common.getToken,
       createCore: () => new MultiBomSseStream(common),
-      ...(debug !== undefined ? { debug } : {}),
-      ...(logSink !== undefined ? { logSink } : {}),
+      ...defined({ debug, logSink }),
     });
   }, [tracker, latest, share, baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, eventSource, logSink, fetchImpl]);
   const autoConnect = options.autoConnect ?? true;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { SharedBomStream, tabSharingAvailable } from '../sharing/sharedStream.js';
 import { EnrichmentHubClient, type HubClientOptions, type HubProtocolName } from '../signalr.js';
 import { resolveBaseUrl } from '../url.js';
+import { defined } from './defined.js';
 import type { EnrichmentHookOptions, EnrichmentHookResult } from './types.js';
 import { hookResult, useLatest, useProgressTracker, useSnapshot } from './useTracker.js';
 
@@ -19,14 +20,7 @@ export function hubOptions(
   const { baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, protocol, logSink, fetch: fetchImpl } = options;
   return {
     getToken: () => latest.current.getToken(),
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(debug !== undefined ? { debug } : {}),
-    ...(backoff !== undefined ? { backoff } : {}),
-    ...(maxFailedAttempts !== undefined ? { maxFailedAttempts } : {}),
-    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
-    ...(protocol !== undefined ? { protocol } : {}),
-    ...(logSink !== undefined ? { logSink } : {}),
-    ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}),
+    ...defined({ baseUrl, debug, backoff, maxFailedAttempts, pollIntervalMs, protocol, logSink, fetch: fetchImpl }),
   };
 }
 
@@ -62,8 +56,7 @@ export function useEnrichmentSignalR(bomId: string | null | undefined, options: 
             baseUrl: resolveBaseUrl(baseUrl),
             getToken: () => latest.current.getToken(),
             createCore: () => new EnrichmentHubClient(hubOptions(latest.current, latest)),
-            ...(debug !== undefined ? { debug } : {}),
-            ...(logSink !== undefined ? { logSink } : {}),
+            ...defined({ debug, logSink }),
           })
         : null,
     // The core reads the latest options when this tab takes over.

@@ -4,6 +4,7 @@ import { SharedBomStream, tabSharingAvailable } from '../sharing/sharedStream.js
 import { EnrichmentHubClient } from '../signalr.js';
 import { EnrichmentProgressTracker, type ConnectionStatus, type EnrichmentSnapshot } from '../state.js';
 import { resolveBaseUrl } from '../url.js';
+import { defined } from './defined.js';
 import type { EnrichmentSignalROptions } from './useEnrichmentSignalR.js';
 import { hubOptions, useHubClient } from './useEnrichmentSignalR.js';
 import { useLatest } from './useTracker.js';
@@ -79,8 +80,7 @@ export function useEnrichmentWatch(bomIds: readonly string[], options: Enrichmen
         baseUrl: resolveBaseUrl(baseUrl),
         getToken: () => latest.current.getToken(),
         createCore: () => new EnrichmentHubClient(hubOptions(latest.current, latest)),
-        ...(debug !== undefined ? { debug } : {}),
-        ...(logSink !== undefined ? { logSink } : {}),
+        ...defined({ debug, logSink }),
       });
       streams.set(bomId, stream);
       unsubscribes.push(stream.onConnectionStatus(() => rerender()));
