@@ -149,7 +149,7 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
     private IDatabase Db => _redis.GetDatabase();
 
     /// <inheritdoc />
-    public async ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
+    public async ValueTask<string> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         // Checked here because the script splices blindly: a malformed template would be stored before C# noticed.
         if (!pending.JsonTemplate.Span.StartsWith("{\"event_id\":\"\""u8))
@@ -219,9 +219,9 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
             Volatile.Write(ref _countReplicasFrom, Stopwatch.GetTimestamp() + (long)(ReplicaRecountInterval.TotalSeconds * Stopwatch.Frequency));
         }
 
-        // Same bytes as the script built (a test holds the two splices equal); avoids sending the JSON back.
-        return new BusEvent(eventId, pending.EventType, bomId, pending.TenantId,
-            EnvelopeTemplate.WithEventId(pending.JsonTemplate.Span, eventId));
+        // The caller splices the id into its template, the same bytes as the script built (a test holds the two
+        // splices equal): the JSON is not sent back.
+        return eventId;
     }
 
     /// <summary>

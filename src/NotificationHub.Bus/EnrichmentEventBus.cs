@@ -68,21 +68,23 @@ public sealed partial class EnrichmentEventBus
         var payload = request.Payload is { ValueKind: not System.Text.Json.JsonValueKind.Null and not System.Text.Json.JsonValueKind.Undefined } p ? p : (System.Text.Json.JsonElement?)null;
         var template = Prepare(bomId, request.EventType, request.TenantId, request.State, payload, default, request.Error, idempotencyKey,
             out var eventType, out var tenantId);
-        return await AppendAsync(bomId, tenantId, eventType, template, idempotencyKey, cancellationToken);
+        var eventId = await AppendAsync(bomId, tenantId, eventType, template, idempotencyKey, cancellationToken);
+        return new BusEvent(eventId, eventType, bomId, tenantId, EnvelopeTemplate.WithEventId(template, eventId));
     }
 
     /// <summary>
     /// Publishes an event read from a request body (<see cref="PublishEventJson"/>) as
     /// <see cref="PublishAsync(string, PublishEventRequest, string?, CancellationToken)"/> does, by the same rules and
     /// into the same envelope bytes, without an intermediate <see cref="PublishEventRequest"/>: the envelope is written
-    /// before this method returns, so the body may be released as soon as it has.
+    /// before this method returns, so the body may be released as soon as it has. Returns only the event's id, which
+    /// is all the HTTP API answers with: no copy of the envelope is made for the caller.
     /// </summary>
     /// <param name="bomId">The BOM.</param>
     /// <param name="request">The event as read from the body.</param>
     /// <param name="idempotencyKey">Null, or 1 to 128 printable ASCII characters (<see cref="IsValidIdempotencyKey"/>).</param>
     /// <param name="cancellationToken">Cancels the wait (not an append already sent).</param>
-    /// <returns>The event as delivered, with its id; faulted as the other overload's.</returns>
-    public ValueTask<BusEvent> PublishAsync(string bomId, scoped in PublishEventJson request, string? idempotencyKey, CancellationToken cancellationToken = default)
+    /// <returns>The event's id (the first publish's for a repeat); faulted as the other overload's.</returns>
+    public ValueTask<string> PublishAsync(string bomId, scoped in PublishEventJson request, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
         byte[] template;
         string eventType, tenantId;
@@ -93,7 +95,7 @@ public sealed partial class EnrichmentEventBus
         }
         catch (InvalidEventException ex)
         {
-            return ValueTask.FromException<BusEvent>(ex);
+            return ValueTask.FromException<string>(ex);
         }
 
         return AppendAsync(bomId, tenantId, eventType, template, idempotencyKey, cancellationToken);
@@ -151,7 +153,7 @@ public sealed partial class EnrichmentEventBus
         return template;
     }
 
-    private async ValueTask<BusEvent> AppendAsync(string bomId, string tenantId, string eventType, byte[] template, string? idempotencyKey,
+    private async ValueTask<string> AppendAsync(string bomId, string tenantId, string eventType, byte[] template, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
         using var activity = BusTracing.StartPublish(bomId, eventType, tenantId);
@@ -161,10 +163,10 @@ public sealed partial class EnrichmentEventBus
             IdempotencyWindow = _idempotencyWindow,
             TraceParent = BusTracing.TraceParentOf(activity),
         };
-        BusEvent published;
+        string eventId;
         try
         {
-            published = await _backend.AppendAsync(pending, cancellationToken);
+            eventId = await _backend.AppendAsync(pending, cancellationToken);
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -172,9 +174,9 @@ public sealed partial class EnrichmentEventBus
             throw;
         }
 
-        activity?.SetTag(BusTracing.EventIdAttribute, published.EventId);
+        activity?.SetTag(BusTracing.EventIdAttribute, eventId);
         _metrics.Published.Add(1);
-        return published;
+        return eventId;
     }
 
     /// <summary>True for a well-formed idempotency key: 1 to 128 printable ASCII characters (the HTTP API's rule too).</summary>

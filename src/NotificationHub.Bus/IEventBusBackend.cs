@@ -12,8 +12,12 @@ public interface IEventBusBackend
     /// (<see cref="BomOwnershipException"/>), assigns the next log id, appends to the capped log, stores the
     /// event as the BOM's latest, and publishes it to every node's subscribers of the BOM.
     /// </summary>
+    /// <returns>
+    /// The event's id (for a repeat of an idempotency key, the first publish's): the caller has the template and
+    /// splices it in itself (<see cref="EnvelopeTemplate.WithEventId"/>) only when it needs the envelope.
+    /// </returns>
     /// <exception cref="BusUnavailableException">The backend cannot be reached.</exception>
-    ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken);
+    ValueTask<string> AppendAsync(PendingEvent pending, CancellationToken cancellationToken);
 
     /// <summary>Makes <paramref name="tenantId"/> the owner of an unowned BOM; true when it is (now or already) the owner.</summary>
     ValueTask<bool> ClaimAsync(string bomId, string tenantId, CancellationToken cancellationToken);

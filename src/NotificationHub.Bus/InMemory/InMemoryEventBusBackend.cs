@@ -21,7 +21,7 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
     }
 
     /// <inheritdoc />
-    public ValueTask<BusEvent> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
+    public ValueTask<string> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         var bom = _boms.GetOrAdd(pending.BomId, static _ => new InMemoryBom());
         lock (bom.Gate)
@@ -39,8 +39,7 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
                 if (bom.IdempotencyKeys.TryGetValue(key, out var firstId))
                 {
                     // A repeat: nothing is appended; the caller gets the first publish's id.
-                    return ValueTask.FromResult(new BusEvent(firstId, pending.EventType, pending.BomId, pending.TenantId,
-                        EnvelopeTemplate.WithEventId(pending.JsonTemplate.Span, firstId)));
+                    return ValueTask.FromResult(firstId);
                 }
             }
 
@@ -76,7 +75,7 @@ public sealed class InMemoryEventBusBackend : IEventBusBackend
                 subscriber.OnEvent(busEvent, traceParent);
             }
 
-            return ValueTask.FromResult(busEvent);
+            return ValueTask.FromResult(eventId);
         }
     }
 
