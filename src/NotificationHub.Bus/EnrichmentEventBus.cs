@@ -197,5 +197,5 @@ public sealed partial class EnrichmentEventBus
     }
 
     private static EnrichmentProgressState NormalizeState(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset now) =>
-        ProgressStateRules.Normalize(bomId, eventType, state) with { UpdatedAt = state.UpdatedAt ?? now };
+        ProgressStateRules.Normalize(bomId, eventType, state, now);
 }

@@ -68,6 +68,7 @@ public static class NotificationHubHosting
         app.UseStatusCodePages();
         app.UseDemoPage();
         app.UseCors();
+        app.UseSinglePublishShortcut(); // a cached publisher token's single publish skips what follows up to its endpoint
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant

@@ -13,8 +13,13 @@ public static class ProgressStateRules
     /// <c>processed_items = enriched_items + error_items</c> when absent (0) and <c>percent_complete</c> from
     /// <c>processed_items / total_items</c> when absent (0), so a publisher that sends only the counts is not shown at 0 %.
     /// </summary>
+    /// <param name="bomId">The BOM.</param>
+    /// <param name="eventType">The event's type (the default status).</param>
+    /// <param name="state">The state as published.</param>
+    /// <param name="updatedAt">The <c>updated_at</c> to set when the state has none (null: left as it is); set in the
+    /// same copy, so a published state is copied once, not twice.</param>
     /// <exception cref="InvalidEventException">A count is negative, or a number is not finite or out of its range.</exception>
-    public static EnrichmentProgressState Normalize(string bomId, string eventType, EnrichmentProgressState state)
+    public static EnrichmentProgressState Normalize(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset? updatedAt = null)
     {
         if (state.TotalItems < 0 || state.ProcessedItems < 0 || state.EnrichedItems < 0 || state.ErrorItems < 0)
         {
@@ -43,6 +48,6 @@ public static class ProgressStateRules
             ? Math.Min(100, Math.Round(100.0 * processed / state.TotalItems, 2))
             : state.PercentComplete;
         var status = string.IsNullOrEmpty(state.Status) ? EnrichmentStatus.ForEventType(eventType) : state.Status;
-        return state with { BomId = bomId, Status = status, ProcessedItems = processed, PercentComplete = percent };
+        return state with { BomId = bomId, Status = status, ProcessedItems = processed, PercentComplete = percent, UpdatedAt = state.UpdatedAt ?? updatedAt };
     }
 }

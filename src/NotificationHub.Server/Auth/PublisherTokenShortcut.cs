@@ -38,15 +38,22 @@ internal sealed class PublisherTokenShortcut(PublisherTokenShortcut.CacheAccesso
     public Task<AuthenticateResult> AuthenticateAsync()
     {
         var context = _context!;
-        var authorization = context.Request.Headers.Authorization;
-        if (authorization.Count == 1 && authorization[0] is { } header
-            && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
-            && cache.Cache?.TryGetValidIdentity(header.AsSpan(BearerPrefix.Length).Trim()) is { } identity)
-        {
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(SlimPrincipal.Of(identity), SchemeName)));
-        }
+        return CachedIdentity(context.Request, cache.Cache) is { } identity
+            ? Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(SlimPrincipal.Of(identity), SchemeName)))
+            : context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+    }
 
-        return context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+    /// <summary>
+    /// The identity of the request's bearer token when it is a cached, still valid publisher token (exactly one
+    /// <c>Authorization</c> header, scheme <c>Bearer</c>), else null: what this scheme authenticates without JwtBearer.
+    /// </summary>
+    internal static SlimIdentity? CachedIdentity(HttpRequest request, ValidatedTokenCache? cache)
+    {
+        var authorization = request.Headers.Authorization;
+        return cache is not null && authorization.Count == 1 && authorization[0] is { } header
+            && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            ? cache.TryGetValidIdentity(header.AsSpan(BearerPrefix.Length).Trim())
+            : null;
     }
 
     /// <inheritdoc />

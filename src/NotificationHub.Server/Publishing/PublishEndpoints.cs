@@ -51,6 +51,7 @@ public static class PublishEndpoints
         var maxBytes = endpoints.GetRequestBodyLimits().PublishMaxBytes!.Value;
         return endpoints.MapPost(Route, (string bom_id, HttpContext http) => PublishAsync(bom_id, http, bus, tenantClaim, logger, bomIdLogger, maxBytes))
             .RequireAuthorization(ClaimNames.PublishPolicy)
+            .WithMetadata(new SinglePublishShortcut.Marker())
             .Produces<PublishEventResponse>(StatusCodes.Status202Accepted)
             .WithName("PublishEnrichmentEvent")
             .WithSummary("Publishes one enrichment event to the bus (scope enrichment:publish).");
