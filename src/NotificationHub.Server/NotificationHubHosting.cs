@@ -67,8 +67,8 @@ public static class NotificationHubHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDemoPage();
+        app.UseSinglePublishShortcut(); // a worker's single publish with a cached token skips what follows up to its endpoint
         app.UseCors();
-        app.UseSinglePublishShortcut(); // a cached publisher token's single publish skips what follows up to its endpoint
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseConnectionLimits(); // after authentication: limits are per user and tenant

@@ -8,8 +8,8 @@ namespace NotificationHub.Tests.Publishing;
 
 /// <summary>
 /// <c>SinglePublishShortcut</c> in the real server: a cached publisher token's single publish runs without the
-/// authorization middleware, and everything else (an uncached token, a token without the scope, a bad token, another
-/// endpoint) still goes through it, with the same answers.
+/// authorization middleware, and everything else (a browser's request, an uncached token, a token without the scope,
+/// a bad token, another endpoint) still goes through it, with the same answers.
 /// </summary>
 public sealed class SinglePublishShortcutTests
 {
@@ -23,7 +23,7 @@ public sealed class SinglePublishShortcutTests
     }
 
     [Fact]
-    public async Task A_cached_publisher_tokens_single_publish_skips_the_authorization_middleware_and_nothing_else_does()
+    public async Task A_cached_publisher_tokens_single_publish_without_Origin_skips_the_authorization_middleware_and_nothing_else_does()
     {
         var evaluations = new CountingAuthorizationHandler();
         await using var server = await HubServer.StartAsync(configure: builder =>
@@ -46,6 +46,21 @@ public sealed class SinglePublishShortcutTests
         }
 
         Assert.Equal(afterFirst, evaluations.Count); // no policy evaluated for the cached token's publishes
+
+        // A browser's publish (it sends Origin) takes the whole pipeline, CORS included.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"api/enrichment/{bom}/events")
+        {
+            Content = new StringContent(Progress, Encoding.UTF8, "application/json"),
+        })
+        {
+            request.Headers.Authorization = new("Bearer", publisher);
+            request.Headers.Add("Origin", "http://localhost:5173");
+            using var fromBrowser = await server.Client.SendAsync(request).Bounded();
+            Assert.Equal(HttpStatusCode.Accepted, fromBrowser.StatusCode);
+        }
+
+        Assert.Equal(afterFirst + 1, evaluations.Count);
+        afterFirst = evaluations.Count;
 
         // The handler's own refusals are the same through the shortcut.
         using (var badBom = await PostAsync(server, "api/enrichment/bad%20id/events", Progress, publisher))
