@@ -80,8 +80,12 @@ public static class NotificationHubHosting
         api.MapEnrichmentPublishBatch();
         app.MapGroup("/api/enrichment").MapEnrichmentPublishing();
         var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
-        tenantApi.MapEnrichmentStream();
-        tenantApi.MapMultiBomEnrichmentStream();
+
+        // The streams too are the tenant's, but outside the group: a stream's request lives as long as the stream,
+        // and so would the filters' state machines (SseHandler does their work itself).
+        var streams = app.MapGroup("/api/enrichment").RequireAuthorization(ClaimNames.TenantPolicy);
+        streams.MapEnrichmentStream();
+        streams.MapMultiBomEnrichmentStream();
         tenantApi.MapEnrichmentStatus();
         tenantApi.MapEnrichmentJobs();
         app.MapEnrichmentHub();

@@ -15,10 +15,17 @@ namespace NotificationHub.Server.Sse;
 /// Order on the wire: <c>retry:</c>, <c>connected</c>, the replay after <c>Last-Event-ID</c> (or the snapshot),
 /// live events, and <c>stream_end</c> after the terminal event, at token expiry or when cut off as a slow consumer.
 /// </summary>
+/// <remarks>
+/// A stream's request lives as long as the stream, and so does every frame of the request pipeline suspended under
+/// it; the stream endpoints are therefore mapped without the API group's endpoint filters and parameter binders
+/// (each one an async state machine held per connection, docs/benchmarks.md): this handler validates the BOM id,
+/// reads the tenant and answers a bus outage itself, before the response starts, exactly as the filters would.
+/// </remarks>
 public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
+    IOptions<AuthOptions> authOptions,
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
@@ -29,16 +36,32 @@ public sealed class SseHandler(
 
     /// <summary>Serves one stream until it ends or the client leaves.</summary>
     /// <param name="http">The request.</param>
-    /// <param name="bomId">A valid BOM id (the API group validated it).</param>
-    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
-    public async Task HandleAsync(HttpContext http, string bomId, string tenantId)
+    /// <param name="bomId">The route's BOM id, not validated yet.</param>
+    public async Task HandleAsync(HttpContext http, string bomId)
     {
+        if (!BomIds.IsValid(bomId))
+        {
+            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
+            return;
+        }
+
+        var tenantId = Tenant(http);
         var cancel = http.RequestAborted;
         var lastEventId = LastEventId(http);
 
-        // Redis down: BusUnavailableException escapes before the response starts, and BusUnavailableFilter answers
-        // 503; EventSource retries after its retry interval, by then perhaps on a healthy node.
-        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        // Redis down: 503 with Retry-After before the response starts; EventSource retries after its retry
+        // interval, by then perhaps on a healthy node.
+        OpenStreamStatus status;
+        EnrichmentStream? stream;
+        try
+        {
+            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        }
+        catch (BusUnavailableException)
+        {
+            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+            return;
+        }
 
         if (status == OpenStreamStatus.NotFound)
         {
@@ -66,9 +89,9 @@ public sealed class SseHandler(
     /// each BOM exactly as its own stream, through the same pump, with a <see cref="MultiBomCursor"/> as every event's id.
     /// </summary>
     /// <param name="http">The request.</param>
-    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
-    public async Task HandleMultiAsync(HttpContext http, string tenantId)
+    public async Task HandleMultiAsync(HttpContext http)
     {
+        var tenantId = Tenant(http);
         var cancel = http.RequestAborted;
         var maxBoms = sseOptions.Value.MaxBomsPerStream;
         var bomIds = new List<string>();
@@ -132,9 +155,15 @@ public sealed class SseHandler(
                 }
             }
         }
+        catch (BusUnavailableException)
+        {
+            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM
+            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+            return;
+        }
         catch
         {
-            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM: 503 from BusUnavailableFilter
+            await DisposeAllAsync(streams);
             throw;
         }
 
@@ -149,6 +178,9 @@ public sealed class SseHandler(
         await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
             EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);
     }
+
+    // The tenant policy in front of the stream endpoints refused a token without one.
+    private string Tenant(HttpContext http) => http.User.GetTenantId(authOptions.Value.TenantClaim)!;
 
     private static string? LastEventId(HttpContext http) =>
         http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
