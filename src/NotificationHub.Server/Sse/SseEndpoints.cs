@@ -1,4 +1,3 @@
-using NotificationHub.Server.RateLimiting;
 
 namespace NotificationHub.Server.Sse;
 
@@ -23,19 +22,17 @@ public static class SseEndpoints
     }
 
     /// <summary>
-    /// Maps <c>GET /api/enrichment/stream/{bom_id}</c> under <c>/api/enrichment</c> behind the tenant policy, under the
-    /// streams' connection limits; not in the API group: <see cref="SseHandler"/> does what its filters do.
+    /// Maps <c>GET /api/enrichment/stream/{bom_id}</c> under <c>/api/enrichment</c> behind the tenant policy; not in the API
+    /// group: <see cref="SseHandler"/> does what its filters do, and holds the connection limits' lease itself.
     /// </summary>
     public static IEndpointConventionBuilder MapEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Route, (HttpContext http, string bom_id, SseHandler handler) => handler.HandleAsync(http, bom_id))
-            .RequireRateLimiting(ConnectionRateLimiter.StreamPolicy)
             .WithName("EnrichmentStream")
             .WithSummary("Server-Sent Events of one BOM's enrichment.");
 
     /// <summary>Maps <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> as <see cref="MapEnrichmentStream"/>.</summary>
     public static IEndpointConventionBuilder MapMultiBomEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(MultiBomRoute, (HttpContext http, SseHandler handler) => handler.HandleMultiAsync(http))
-            .RequireRateLimiting(ConnectionRateLimiter.StreamPolicy)
             .WithName("MultiBomEnrichmentStream")
             .WithSummary("Server-Sent Events of several BOMs' enrichment over one connection.");
 }

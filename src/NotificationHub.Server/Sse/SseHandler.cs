@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -6,6 +7,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
 using NotificationHub.Server.Observability;
+using NotificationHub.Server.RateLimiting;
 
 namespace NotificationHub.Server.Sse;
 
@@ -19,13 +21,16 @@ namespace NotificationHub.Server.Sse;
 /// A stream's request lives as long as the stream, and so does every frame of the request pipeline suspended under
 /// it; the stream endpoints are therefore mapped without the API group's endpoint filters and parameter binders
 /// (each one an async state machine held per connection, docs/benchmarks.md): this handler validates the BOM id,
-/// reads the tenant and answers a bus outage itself, before the response starts, exactly as the filters would.
+/// reads the tenant and answers a bus outage itself, before the response starts, exactly as the filters would; and
+/// it holds the connection limits' lease itself (<see cref="ConnectionLimiter"/>), where ASP.NET Core's rate-limiting
+/// middleware would hold its own state machine and lease wrapper around it for the stream's life.
 /// </remarks>
 public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
     IOptions<AuthOptions> authOptions,
+    ConnectionLimiter limiter,
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
@@ -39,6 +44,12 @@ public sealed class SseHandler(
     /// <param name="bomId">The route's BOM id, not validated yet.</param>
     public async Task HandleAsync(HttpContext http, string bomId)
     {
+        using var lease = await AcquireAsync(http);
+        if (lease is null)
+        {
+            return;
+        }
+
         if (!BomIds.IsValid(bomId))
         {
             await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
@@ -91,6 +102,12 @@ public sealed class SseHandler(
     /// <param name="http">The request.</param>
     public async Task HandleMultiAsync(HttpContext http)
     {
+        using var lease = await AcquireAsync(http);
+        if (lease is null)
+        {
+            return;
+        }
+
         var tenantId = Tenant(http);
         var cancel = http.RequestAborted;
         var maxBoms = sseOptions.Value.MaxBomsPerStream;
@@ -177,6 +194,26 @@ public sealed class SseHandler(
         SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
         await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
             EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);
+    }
+
+    /// <summary>
+    /// The connection limits' lease for the stream's life (attempts per minute, concurrent per user and per tenant), or
+    /// null after answering <c>429 rate_limited</c>; first, as the rate limiter ran before the handler.
+    /// </summary>
+    private async ValueTask<RateLimitLease?> AcquireAsync(HttpContext http)
+    {
+        var lease = limiter.AttemptAndOpen(new ConnectionOwner(Tenant(http), http.User.GetSubject()));
+        if (lease.IsAcquired)
+        {
+            return lease;
+        }
+
+        using (lease)
+        {
+            await ConnectionRateLimiter.RejectAsync(http, lease);
+        }
+
+        return null;
     }
 
     // The tenant policy in front of the stream endpoints refused a token without one.
