@@ -36,6 +36,8 @@ public sealed class SseHandler(
     IHostApplicationLifetime host,
     ILogger<SseHandler> logger)
 {
+    private static readonly KeyValuePair<string, object?> SseTransport = new(TransportMetrics.TransportTag, "sse");
+
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
     public const string LastEventIdQueryParameter = "last_event_id";
 
@@ -90,8 +92,16 @@ public sealed class SseHandler(
         await using (stream)
         {
             SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
-            await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
-                EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time), bomId);
+            metrics.OpenConnections.Add(1, SseTransport);
+            try
+            {
+                LogEnded(bomId, await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
+                    EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time)));
+            }
+            finally
+            {
+                metrics.OpenConnections.Add(-1, SseTransport);
+            }
         }
     }
 
@@ -192,8 +202,16 @@ public sealed class SseHandler(
 
         await using var multi = new MultiBomStream(streams, waiter);
         SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
-        await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
-            EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);
+        metrics.OpenConnections.Add(1, SseTransport);
+        try
+        {
+            LogEnded(bomList, await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
+                EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor)));
+        }
+        finally
+        {
+            metrics.OpenConnections.Add(-1, SseTransport);
+        }
     }
 
     /// <summary>
@@ -232,38 +250,37 @@ public sealed class SseHandler(
         }
     }
 
-    /// <summary>Writes the response head, <c>retry:</c> and <c>connected</c>, then pumps the stream until it ends.</summary>
-    private async Task ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected, JsonTypeInfo<T> connectedType,
-        SseStreamSink sink, string bomIds)
+    /// <summary>
+    /// Writes the response head, <c>retry:</c> and <c>connected</c>, and starts the pump; the handler awaits it in its
+    /// own frame (an idle stream holds every suspended frame for its whole life).
+    /// </summary>
+    private Task<(string? Reason, bool EndWritten)> ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected,
+        JsonTypeInfo<T> connectedType, SseStreamSink sink)
     {
-        var transportTag = new KeyValuePair<string, object?>(TransportMetrics.TransportTag, "sse");
-        metrics.OpenConnections.Add(1, transportTag);
-        try
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var writer = response.BodyWriter;
+        SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
+        SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+
+        return pump.RunAsync(stream, sink, keepAlive: true, http.User.GetExpiry() ?? DateTimeOffset.MaxValue,
+            http.RequestAborted, host.ApplicationStopping);
+    }
+
+    private void LogEnded(string bomIds, (string? Reason, bool EndWritten) ended)
+    {
+        var reason = ended.Reason;
+        if (reason is not null && !ended.EndWritten)
         {
-            var response = http.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
-            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-            var writer = response.BodyWriter;
-            SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
-
-            var (reason, endWritten) = await pump.RunAsync(stream, sink, keepAlive: true,
-                http.User.GetExpiry() ?? DateTimeOffset.MaxValue, http.RequestAborted, host.ApplicationStopping);
-            if (reason is not null && !endWritten)
-            {
-                reason += ", stream_end not written: connection aborted";
-            }
-
-            SseLog.Ended(logger, bomIds, reason ?? "client disconnected");
+            reason += ", stream_end not written: connection aborted";
         }
-        finally
-        {
-            metrics.OpenConnections.Add(-1, transportTag);
-        }
+
+        SseLog.Ended(logger, bomIds, reason ?? "client disconnected");
     }
 
     private Task RefuseAsync(HttpContext http, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem, string bomId)
