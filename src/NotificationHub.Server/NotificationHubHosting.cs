@@ -65,7 +65,9 @@ public static class NotificationHubHosting
     public static WebApplication MapNotificationHub(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Not on the streams: every answer of theirs has a body (problem+json, or the stream itself), and a stream's
+        // request would hold the status pages' suspended frame for the stream's whole life.
+        app.UseWhen(http => !SseEndpoints.IsStream(http), branch => branch.UseStatusCodePages());
         app.UseDemoPage();
         app.UseCors();
         app.UseAuthentication();

@@ -10,6 +10,9 @@ public static class SseEndpoints
     /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>), in the API group.</summary>
     public const string MultiBomRoute = "/stream";
 
+    /// <summary>True when the request was routed to a stream endpoint (<see cref="SseStreamMetadata"/>).</summary>
+    public static bool IsStream(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<SseStreamMetadata>() is not null;
+
     /// <summary>Adds the SSE handler's services.</summary>
     public static IServiceCollection AddEnrichmentSse(this IServiceCollection services)
     {
@@ -27,12 +30,14 @@ public static class SseEndpoints
     /// </summary>
     public static IEndpointConventionBuilder MapEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Route, (HttpContext http, string bom_id, SseHandler handler) => handler.HandleAsync(http, bom_id))
+            .WithMetadata(SseStreamMetadata.Instance)
             .WithName("EnrichmentStream")
             .WithSummary("Server-Sent Events of one BOM's enrichment.");
 
     /// <summary>Maps <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> as <see cref="MapEnrichmentStream"/>.</summary>
     public static IEndpointConventionBuilder MapMultiBomEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(MultiBomRoute, (HttpContext http, SseHandler handler) => handler.HandleMultiAsync(http))
+            .WithMetadata(SseStreamMetadata.Instance)
             .WithName("MultiBomEnrichmentStream")
             .WithSummary("Server-Sent Events of several BOMs' enrichment over one connection.");
 }
