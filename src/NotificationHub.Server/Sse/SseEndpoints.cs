@@ -1,13 +1,12 @@
-
 namespace NotificationHub.Server.Sse;
 
 /// <summary>Maps the SSE endpoint.</summary>
 public static class SseEndpoints
 {
-    /// <summary>Route of the stream, in the API group (<c>/api/enrichment</c>).</summary>
+    /// <summary>Route of the stream, under <c>/api/enrichment</c>.</summary>
     public const string Route = "/stream/{bom_id}";
 
-    /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>), in the API group.</summary>
+    /// <summary>Route of the multi-BOM stream (<c>?bom_id=a&amp;bom_id=b…</c>), under <c>/api/enrichment</c>.</summary>
     public const string MultiBomRoute = "/stream";
 
     /// <summary>True when the request was routed to a stream endpoint (<see cref="SseStreamMetadata"/>).</summary>
