@@ -46,7 +46,8 @@ internal sealed class OldToYoungCensus
                 var slot = obj.Address + (ulong)reference.Offset;
                 if (cards.IsSet(slot))
                 {
-                    var dirtyKey = $"{generation} {obj.Type?.Name}.{reference.Field?.Name ?? (reference.IsArrayElement ? "[]" : "?")}";
+                    var target = heap.GetSegmentByAddress(reference.Object.Address)?.GetGeneration(reference.Object.Address);
+                    var dirtyKey = $"{generation} {obj.Type?.Name}.{reference.Field?.Name ?? (reference.IsArrayElement ? "[]" : "?")} -> {target?.ToString() ?? "outside the heap"} {reference.Object.Type?.Name}";
                     if (!census._dirty.TryGetValue(dirtyKey, out var dirty))
                     {
                         census._dirty[dirtyKey] = dirty = new Entry();
@@ -101,7 +102,7 @@ internal sealed class OldToYoungCensus
         // Set cards: written since the last collection (or still holding a cross-generation reference), whether or not
         // the reference written is still there. A card covers 256 bytes, so every reference slot on it is listed.
         output.WriteLine($"set cards under a reference slot of an old object: {_dirtyCards.Count}");
-        output.WriteLine("  cards  objects  slots  old type.field on a set card");
+        output.WriteLine("  cards  objects  slots  old type.field on a set card -> what it holds now");
         foreach (var (key, entry) in _dirty.OrderByDescending(e => e.Value.Cards.Count).Take(top))
         {
             output.WriteLine($"{entry.Cards.Count,7} {entry.Objects.Count,8} {entry.References,6}  {key}");
