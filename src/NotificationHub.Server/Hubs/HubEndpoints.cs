@@ -37,6 +37,7 @@ public static class HubEndpoints
                 options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, HubJsonContext.Default);
             })
             .AddMessagePackProtocol(options => options.SerializerOptions = HubMessagePack.SerializerOptions);
+        PreSerializedHubProtocol.WrapRegistered(services);
 
         // The closed registrations below override the open generic defaults of AddSignalR and AddStackExchangeRedis.
         if (string.IsNullOrWhiteSpace(configuration[RedisBusOptions.SectionName + ":" + nameof(RedisBusOptions.ConnectionString)]))
