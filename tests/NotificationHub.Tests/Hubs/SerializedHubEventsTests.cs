@@ -66,4 +66,20 @@ public sealed class SerializedHubEventsTests
             }
         }
     }
+
+    [Fact]
+    public void MessagePack_carries_every_string_of_the_json_whether_written_from_its_bytes_or_unescaped()
+    {
+        // Plain names and values go from their UTF-8 bytes; escaped ones are unescaped first: both must read back alike.
+        using var document = System.Text.Json.JsonDocument.Parse(
+            """{"plain":"value","esc\"aped":"a \"quoted\" \u00e9 \\ path","ünï":"naïve ✓","list":[1,"x",{"k":"v\n"}],"n":null}""");
+        var bytes = MessagePack.MessagePackSerializer.Serialize(
+            new EnrichmentHubEvent("progress", "1-0", document.RootElement), HubMessagePack.SerializerOptions);
+
+        var back = MessagePack.MessagePackSerializer.Deserialize<EnrichmentHubEvent>(bytes, HubMessagePack.SerializerOptions)!.Data;
+
+        Assert.True(System.Text.Json.JsonElement.DeepEquals(document.RootElement, back), back.GetRawText());
+        Assert.Equal("a \"quoted\" é \\ path", back.GetProperty("esc\"aped").GetString());
+        Assert.Equal("naïve ✓", back.GetProperty("ünï").GetString());
+    }
 }
