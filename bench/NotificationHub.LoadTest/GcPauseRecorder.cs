@@ -19,6 +19,12 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
     private double _suspendStartMs = double.NaN;
     private double _suspendEndMs = double.NaN;
     private int _generation = -1;
+    private double _gcStartMs = double.NaN;
+    private double _gcEndMs = double.NaN;
+    private double _lastMarkMs = double.NaN;
+    private double[] _markMs = new double[GcPauseSummary.MarkPhases];
+    private long _promotedGen0 = -1;
+    private long _promotedByCards;
     private bool _recording; // guarded by _pauses
 
     private GcPauseRecorder(EventPipeSession session)
@@ -27,7 +33,14 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         var source = new EventPipeEventSource(session.EventStream);
         source.Clr.GCSuspendEEStart += e => _suspendStartMs = e.TimeStampRelativeMSec;
         source.Clr.GCSuspendEEStop += e => _suspendEndMs = e.TimeStampRelativeMSec;
-        source.Clr.GCStart += e => _generation = e.Depth;
+        source.Clr.GCStart += e =>
+        {
+            _generation = e.Depth;
+            _gcStartMs = _lastMarkMs = e.TimeStampRelativeMSec;
+        };
+        source.Clr.GCMarkWithType += OnMarked;
+        source.Clr.GCStop += e => _gcEndMs = e.TimeStampRelativeMSec;
+        source.Clr.GCHeapStats += e => _promotedGen0 = e.TotalPromotedSize0;
         source.Clr.GCRestartEEStop += OnRestarted;
         _processing = Task.Factory.StartNew(() => source.Process(), TaskCreationOptions.LongRunning);
     }
@@ -97,7 +110,9 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
         if (!double.IsNaN(_suspendStartMs) && _generation >= 0)
         {
             var pause = new GcPause(_generation, e.TimeStampRelativeMSec - _suspendStartMs,
-                double.IsNaN(_suspendEndMs) ? 0 : _suspendEndMs - _suspendStartMs);
+                double.IsNaN(_suspendEndMs) ? 0 : _suspendEndMs - _suspendStartMs,
+                double.IsNaN(_gcStartMs) || double.IsNaN(_gcEndMs) ? 0 : _gcEndMs - _gcStartMs, _markMs,
+                Math.Max(0, _promotedGen0), _promotedByCards);
             lock (_pauses)
             {
                 if (_recording)
@@ -107,7 +122,32 @@ internal sealed class GcPauseRecorder : IAsyncDisposable
             }
         }
 
-        _suspendStartMs = _suspendEndMs = double.NaN;
+        _suspendStartMs = _suspendEndMs = _gcStartMs = _gcEndMs = _lastMarkMs = double.NaN;
         _generation = -1;
+        _markMs = new double[GcPauseSummary.MarkPhases];
+        _promotedGen0 = -1;
+        _promotedByCards = 0;
+    }
+
+    // A workstation collection marks from one kind of root after another and says so when done with each: the time
+    // since the previous mark event (or the collection's start) is that kind's share of the mark phase.
+    private void OnMarked(GCMarkWithTypeTraceData e)
+    {
+        if (double.IsNaN(_lastMarkMs))
+        {
+            return;
+        }
+
+        var phase = e.Type;
+        if (phase is >= 0 and < GcPauseSummary.MarkPhases)
+        {
+            _markMs[phase] += e.TimeStampRelativeMSec - _lastMarkMs;
+            if (phase == (int)GcMarkPhase.Older)
+            {
+                _promotedByCards += e.Promoted;
+            }
+        }
+
+        _lastMarkMs = e.TimeStampRelativeMSec;
     }
 }

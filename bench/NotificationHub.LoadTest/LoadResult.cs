@@ -128,6 +128,7 @@ internal sealed class LoadResult
         if (ServerGc is { } gc)
         {
             w.WriteLine(string.Create(c, $"  server GC             gen0 {gc.Count[0]}, gen1 {gc.Count[1]}, gen2 {gc.Count[2]}; paused {gc.TotalPauseMs:0.0} ms in all, gen0 mean {gc.Gen0MeanPauseMs:0.00} ms, max {gc.MaxPauseMs:0.00} ms, suspension mean {gc.MeanSuspendMs:0.00} ms"));
+            w.WriteLine(string.Create(c, $"  server gen0           collect {gc.Gen0MeanCollectMs:0.00} ms: mark {string.Join(", ", gc.Gen0MeanMarkMs.Select(m => $"{m.Key} {m.Value:0.00}"))}, after mark {gc.Gen0MeanAfterMarkMs:0.00} ms; promoted {gc.Gen0MeanPromotedBytes / 1024:0} KiB ({gc.Gen0MeanPromotedByCardsBytes / 1024:0} KiB through cards)"));
         }
 
         w.WriteLine(string.Create(c, $"  host CPU steal        {HostStealPercent:0.0} %"));

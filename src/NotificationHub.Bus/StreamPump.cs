@@ -28,13 +28,71 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
     public async Task<(string? Reason, bool EndWritten)> RunAsync(IBusEventStream stream, IStreamSink sink, bool keepAlive,
         DateTimeOffset expiresAt, CancellationToken stopped, CancellationToken stopping)
     {
-        string? reason;
+        string? reason = null;
+        string? lastBom = null;
         IReadOnlyList<string> ending;
+
+        // One loop in one state machine: an idle stream holds this frame for its whole life, so no second frame of
+        // a helper method is suspended under it (docs/benchmarks.md, issue #15 item 2).
         using (var signals = new StreamSignals(stream, sink, time, keepAlive ? options.Value.KeepAliveInterval : null, expiresAt, stopped, stopping))
         {
             try
             {
-                (reason, var lastBom) = await PumpAsync(stream, sink, signals, stopped, stopping);
+                while (true)
+                {
+                    try
+                    {
+                        while (stream.TryRead(out var busEvent))
+                        {
+                            // Nothing of the event lives across the await: this state machine is an old object, and a
+                            // field of it pointing at the young event would be one more dirty card per subscriber for
+                            // every gen0 collection to scan (the cost the topic ring removes from the fan-out).
+                            var terminal = busEvent.IsTerminal ? StreamEndReasons.ForTerminal(busEvent.EventType) : null;
+                            var endedBom = terminal is null ? null : busEvent.BomId; // only strings cross the await
+                            var streamEnded = stream.Ended;
+                            await sink.WriteEventAsync(busEvent);
+                            if (terminal is null)
+                            {
+                                continue;
+                            }
+
+                            if (streamEnded)
+                            {
+                                await sink.FlushAsync();
+                                (reason, lastBom) = stopped.IsCancellationRequested ? (null, null) : (terminal, endedBom);
+                                goto Ended;
+                            }
+
+                            // One BOM of several ended; the others go on.
+                            await sink.WriteBomEndAsync(endedBom!, terminal);
+                        }
+
+                        if (signals.TakeKeepAlive())
+                        {
+                            sink.WriteKeepAlive();
+                        }
+
+                        await sink.FlushAsync();
+                    }
+                    catch (OperationCanceledException) when (signals.Interrupted)
+                    {
+                        // A write gave way to an interruption: why is looked at below.
+                    }
+
+                    reason = stopped.IsCancellationRequested ? null
+                        : stream.CutOffToken.IsCancellationRequested ? StreamEndReasons.SlowConsumer // cut off while a write was blocked on a client that does not read
+                        : stopping.IsCancellationRequested ? StreamEndReasons.ServerShutdown // draining: the client reconnects (elsewhere) with its last id
+                        : signals.Expired ? StreamEndReasons.TokenExpired
+                        : null;
+                    if (reason is not null || stopped.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; a cut-off throws here or in TryRead
+                }
+
+            Ended:
                 ending = lastBom is null ? stream.OpenBomIds : [lastBom];
             }
             catch (SlowConsumerException)
@@ -50,77 +108,6 @@ public sealed class StreamPump(IOptions<StreamOptions> options, TimeProvider tim
         }
 
         return (reason, await TryEndAsync(sink, ending, reason, stopped));
-    }
-
-    /// <summary>
-    /// Returns the <c>stream_end</c> reason (null when stopped) and, when the last BOM's terminal event ended the stream,
-    /// that BOM. Waits without a token: the signals wake it.
-    /// </summary>
-    private static async Task<(string? Reason, string? LastBom)> PumpAsync(IBusEventStream stream, IStreamSink sink,
-        StreamSignals signals, CancellationToken stopped, CancellationToken stopping)
-    {
-        while (true)
-        {
-            try
-            {
-                while (stream.TryRead(out var busEvent))
-                {
-                    // Nothing of the event lives across the await: this state machine is an old object, and a field
-                    // of it pointing at the young event would be one more dirty card per subscriber for every gen0
-                    // collection to scan (the cost the topic ring removes from the fan-out).
-                    var terminal = busEvent.IsTerminal ? StreamEndReasons.ForTerminal(busEvent.EventType) : null;
-                    var endedBom = terminal is null ? null : busEvent.BomId; // only strings cross the await
-                    var streamEnded = stream.Ended;
-                    await sink.WriteEventAsync(busEvent);
-                    if (terminal is null)
-                    {
-                        continue;
-                    }
-
-                    if (streamEnded)
-                    {
-                        await sink.FlushAsync();
-                        return stopped.IsCancellationRequested ? (null, null) : (terminal, endedBom);
-                    }
-
-                    // One BOM of several ended; the others go on.
-                    await sink.WriteBomEndAsync(endedBom!, terminal);
-                }
-
-                if (signals.TakeKeepAlive())
-                {
-                    sink.WriteKeepAlive();
-                }
-
-                await sink.FlushAsync();
-            }
-            catch (OperationCanceledException) when (signals.Interrupted)
-            {
-                // A write gave way to an interruption: why is looked at below.
-            }
-
-            if (stopped.IsCancellationRequested)
-            {
-                return (null, null);
-            }
-
-            if (stream.CutOffToken.IsCancellationRequested)
-            {
-                return (StreamEndReasons.SlowConsumer, null); // cut off while a write was blocked on a client that does not read
-            }
-
-            if (stopping.IsCancellationRequested)
-            {
-                return (StreamEndReasons.ServerShutdown, null); // draining: the client reconnects (elsewhere) with its last id
-            }
-
-            if (signals.Expired)
-            {
-                return (StreamEndReasons.TokenExpired, null);
-            }
-
-            await stream.WaitToReadAsync(CancellationToken.None); // woken by the signals; a cut-off throws here or in TryRead
-        }
     }
 
     private async Task<bool> TryEndAsync(IStreamSink sink, IReadOnlyList<string> bomIds, string reason, CancellationToken stopped)

@@ -65,7 +65,9 @@ public static class NotificationHubHosting
     public static WebApplication MapNotificationHub(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Not on the streams: every answer of theirs has a body (problem+json, or the stream itself), and a stream's
+        // request would hold the status pages' suspended frame for the stream's whole life.
+        app.UseWhen(http => !SseEndpoints.IsStream(http), branch => branch.UseStatusCodePages());
         app.UseDemoPage();
         app.UseSinglePublishShortcut(); // a worker's single publish with a cached token skips what follows up to its endpoint
         app.UseCors();
@@ -81,8 +83,12 @@ public static class NotificationHubHosting
         api.MapEnrichmentPublishBatch();
         app.MapGroup("/api/enrichment").MapEnrichmentPublishing();
         var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
-        tenantApi.MapEnrichmentStream();
-        tenantApi.MapMultiBomEnrichmentStream();
+
+        // The streams too are the tenant's, but outside the group: a stream's request lives as long as the stream,
+        // and so would the filters' state machines (SseHandler does their work itself).
+        var streams = app.MapGroup("/api/enrichment").RequireAuthorization(ClaimNames.TenantPolicy);
+        streams.MapEnrichmentStream();
+        streams.MapMultiBomEnrichmentStream();
         tenantApi.MapEnrichmentStatus();
         tenantApi.MapEnrichmentJobs();
         app.MapEnrichmentHub();

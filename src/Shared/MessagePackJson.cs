@@ -3,6 +3,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MessagePack;
@@ -40,7 +41,19 @@ internal static class MessagePackJson
                 writer.WriteMapHeader(count);
                 foreach (var property in element.EnumerateObject())
                 {
-                    writer.Write(property.Name);
+                    // Strings are written from their UTF-8 bytes in the document, without a .NET string each (the
+                    // server converts every event once per MessagePack hub message); one with an escape sequence is
+                    // unescaped first. The bytes written are the same either way.
+                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    if (name.IndexOf((byte)'\\') < 0)
+                    {
+                        writer.WriteString(name);
+                    }
+                    else
+                    {
+                        writer.Write(property.Name);
+                    }
+
                     Write(ref writer, property.Value, depth + 1);
                 }
 
@@ -54,7 +67,16 @@ internal static class MessagePackJson
 
                 break;
             case JsonValueKind.String:
-                writer.Write(element.GetString());
+                var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1]; // without its quotes; as property names above
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    writer.WriteString(raw);
+                }
+                else
+                {
+                    writer.Write(element.GetString());
+                }
+
                 break;
             case JsonValueKind.Number:
                 if (element.TryGetInt64(out var integer))

@@ -5,9 +5,10 @@ import { createLogger, type Logger } from './logger.js';
 import { clientDefaults, type ClientOptions } from './options.js';
 import { StatusPoller } from './poller.js';
 import { ConnectionQualityMeter } from './quality.js';
-import type { EventSourceConstructor, EventSourceLike } from './sse.js';
+import { resolveEventSource, type EventSourceConstructor, type EventSourceLike } from './sse.js';
 import { EnrichmentProgressTracker, type ConnectionStatus, type EnrichmentCallbacks } from './state.js';
 import { multiStreamUrl, resolveBaseUrl } from './url.js';
+import { Listeners } from './listeners.js';
 
 const CLOSED = 2;
 const logIdPattern = /^\d{1,20}-\d{1,20}$/;
@@ -64,7 +65,7 @@ export class MultiBomSseStream {
   private readonly api: EnrichmentApi;
   private readonly EventSourceImpl: EventSourceConstructor;
   private readonly watches = new Map<string, Watch>();
-  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly statusListeners = new Listeners<ConnectionStatus>();
   private status: ConnectionStatus = 'idle';
   private source: EventSourceLike | null = null;
   /** The BOMs the open (or opening) stream was requested for. */
@@ -79,9 +80,7 @@ export class MultiBomSseStream {
     this.logger = createLogger('[SSE]', options.debug ?? clientDefaults.debug, options.logSink);
     this.baseUrl = resolveBaseUrl(options.baseUrl, this.logger);
     this.api = createEnrichmentApi(this.baseUrl, options.getToken, options.fetch);
-    const impl = options.eventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
-    if (!impl) throw new Error('No EventSource: pass options.eventSource (e.g. the eventsource package in Node).');
-    this.EventSourceImpl = impl;
+    this.EventSourceImpl = resolveEventSource(options.eventSource);
   }
 
   /** The stream's status. */
@@ -91,8 +90,7 @@ export class MultiBomSseStream {
 
   /** Listens to status changes; returns the unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   /** The tracker of a watched BOM, if any. */
@@ -204,7 +202,7 @@ export class MultiBomSseStream {
       if (watch.ended && status !== 'disconnected') continue;
       watch.tracker.setStatus(status);
     }
-    for (const listener of this.statusListeners) listener(status);
+    this.statusListeners.emit(status);
   }
 
   private async open(): Promise<void> {
@@ -215,7 +213,7 @@ export class MultiBomSseStream {
     if (boms.length === 0) {
       // Nothing unfinished to stream (every BOM ended, or none watched): no request at all.
       this.status = 'idle';
-      for (const listener of this.statusListeners) listener('idle');
+      this.statusListeners.emit('idle');
       return;
     }
     this.setStatus(this.quality.snapshot().eventsReceived === 0 && this.failures === 0 ? 'connecting' : 'reconnecting');

@@ -1,4 +1,5 @@
 import type { ConnectionQuality } from './state.js';
+import { Listeners } from './listeners.js';
 
 /** Measures connection quality for one client. `now` is injectable for tests. */
 export class ConnectionQualityMeter {
@@ -9,7 +10,7 @@ export class ConnectionQualityMeter {
   private eventsReceived = 0;
   private everConnected = false;
   private pollingFallback = false;
-  private readonly listeners = new Set<(quality: ConnectionQuality) => void>();
+  private readonly listeners = new Listeners<ConnectionQuality>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -61,14 +62,13 @@ export class ConnectionQualityMeter {
 
   /** Listens to changes; returns the unsubscribe function. */
   subscribe(listener: (quality: ConnectionQuality) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private notify(): void {
     if (this.listeners.size === 0) return;
     const snapshot = this.snapshot();
-    for (const listener of this.listeners) listener(snapshot);
+    this.listeners.emit(snapshot);
   }
 }
 

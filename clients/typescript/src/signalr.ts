@@ -23,6 +23,7 @@ import { StatusPoller } from './poller.js';
 import { ConnectionQualityMeter } from './quality.js';
 import { EnrichmentProgressTracker, type ConnectionStatus, type EnrichmentCallbacks } from './state.js';
 import { hubUrl, resolveBaseUrl } from './url.js';
+import { Listeners } from './listeners.js';
 
 /** The hub protocol: JSON, or binary MessagePack (same snake_case maps). */
 export type HubProtocolName = 'json' | 'messagepack';
@@ -55,7 +56,7 @@ export class EnrichmentHubClient {
   private readonly api: EnrichmentApi;
   private readonly connection: HubConnection;
   private readonly watches = new Map<string, Watch>();
-  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly statusListeners = new Listeners<ConnectionStatus>();
   private status: ConnectionStatus = 'idle';
   private stopped = true;
   private failures = 0;
@@ -116,8 +117,7 @@ export class EnrichmentHubClient {
 
   /** Listens to status changes; returns the unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   /** The tracker of a watched BOM, if any. */
@@ -201,7 +201,7 @@ export class EnrichmentHubClient {
       if (watch.ended && status === 'connected') continue;
       watch.tracker.setStatus(status);
     }
-    for (const listener of this.statusListeners) listener(status);
+    this.statusListeners.emit(status);
   }
 
   private open(session: number): Promise<void> {

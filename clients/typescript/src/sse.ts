@@ -20,6 +20,13 @@ export interface EventSourceLike {
 /** An EventSource constructor. */
 export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
+/** The EventSource to use: the one passed in options, else the platform's; throws when there is none. */
+export function resolveEventSource(impl: EventSourceConstructor | undefined): EventSourceConstructor {
+  impl ??= (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  if (!impl) throw new Error('No EventSource: pass options.eventSource (e.g. the eventsource package in Node).');
+  return impl;
+}
+
 const CLOSED = 2;
 
 /** The events a stream listens for. */
@@ -74,9 +81,7 @@ export class EnrichmentSseStream {
     this.tracker = options.tracker ?? new EnrichmentProgressTracker(bomId, options);
     this.api = createEnrichmentApi(this.baseUrl, options.getToken, options.fetch);
     this.poller = new StatusPoller(this.api, this.tracker, options.pollIntervalMs ?? clientDefaults.pollIntervalMs, this.logger);
-    const impl = options.eventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
-    if (!impl) throw new Error('No EventSource: pass options.eventSource (e.g. the eventsource package in Node).');
-    this.EventSourceImpl = impl;
+    this.EventSourceImpl = resolveEventSource(options.eventSource);
   }
 
   /** Replaces the callbacks without reconnecting. */

@@ -1,4 +1,5 @@
 import type { EnrichmentEnvelope, EnrichmentProgressState } from './contracts.js';
+import { Listeners } from './listeners.js';
 
 /** Where a client's connection stands (the guide's `connectionStatus`). */
 export type ConnectionStatus =
@@ -104,7 +105,7 @@ function percentOf(state: EnrichmentProgressState | null | undefined): number {
  */
 export class EnrichmentProgressTracker {
   private snapshot: EnrichmentSnapshot = initialSnapshot;
-  private readonly listeners = new Set<(snapshot: EnrichmentSnapshot) => void>();
+  private readonly listeners = new Listeners<EnrichmentSnapshot>();
 
   constructor(
     readonly bomId: string,
@@ -123,8 +124,7 @@ export class EnrichmentProgressTracker {
 
   /** Listens to changes; returns the unsubscribe function. */
   subscribe(listener: (snapshot: EnrichmentSnapshot) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** True once the run reached a terminal event. */
@@ -261,6 +261,6 @@ export class EnrichmentProgressTracker {
 
   private update(patch: Partial<EnrichmentSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...patch };
-    for (const listener of this.listeners) listener(this.snapshot);
+    this.listeners.emit(this.snapshot);
   }
 }

@@ -37,6 +37,7 @@ public static class HubEndpoints
                 options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, HubJsonContext.Default);
             })
             .AddMessagePackProtocol(options => options.SerializerOptions = HubMessagePack.SerializerOptions);
+        PreSerializedHubProtocol.WrapRegistered(services);
 
         // The closed registrations below override the open generic defaults of AddSignalR and AddStackExchangeRedis.
         if (string.IsNullOrWhiteSpace(configuration[RedisBusOptions.SectionName + ":" + nameof(RedisBusOptions.ConnectionString)]))
@@ -66,6 +67,13 @@ public static class HubEndpoints
         {
             CloseOnAuthenticationExpiration = true,
             AllowStatefulReconnects = true,
+
+            // No send timer per WebSocket frame: with one, every send gets a cancellable token and takes the
+            // WebSocket's slower send path (SendFrameFallbackAsync, a token registration per frame; docs/benchmarks.md,
+            // issue #15 item 4). A send blocked on a client that stopped reading is ended by the bus's slow-consumer
+            // cut-off instead, which cancels the pump's write; SignalR then aborts the connection and the transport
+            // aborts the socket after WebSocketOptions.CloseTimeout (docs/operations.md, "Slow consumers").
+            TransportSendTimeout = Timeout.InfiniteTimeSpan,
         };
         var builder = endpoints.MapConnections(EnrichmentHub.Route, options, connection => connection
             .Use(gate.ReleaseWhenClosed)

@@ -9,16 +9,13 @@ using NotificationHub.Server.Hubs;
 namespace NotificationHub.Server.RateLimiting;
 
 /// <summary>
-/// Per-user and per-tenant limits on long-lived connections (<see cref="ConnectionLimiter"/>): SSE streams through the
-/// named rate-limiting policy <see cref="StreamPolicy"/> that their endpoints require, SignalR connections of every
-/// transport through <see cref="HubConnectionGate"/> (a hub connection outlives its requests: long polling, negotiate).
+/// Per-user and per-tenant limits on long-lived connections (<see cref="ConnectionLimiter"/>): SSE streams take their
+/// lease in their handler (<c>SseHandler</c>), SignalR connections of every transport through
+/// <see cref="HubConnectionGate"/> (a hub connection outlives its requests: long polling, negotiate).
 /// </summary>
 public static class ConnectionRateLimiter
 {
-    /// <summary>The rate-limiting policy of SSE stream endpoints (<c>RequireRateLimiting(StreamPolicy)</c>).</summary>
-    public const string StreamPolicy = "stream-connections";
-
-    /// <summary>Adds the limiter, the streams' rate-limiting policy and the hub's gate.</summary>
+    /// <summary>Adds the limiter and the hub's gate.</summary>
     public static IServiceCollection AddConnectionRateLimits(this IServiceCollection services)
     {
         services.AddOptions<ConnectionLimitOptions>()
@@ -27,22 +24,15 @@ public static class ConnectionRateLimiter
             .ValidateOnStart();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<HubConnectionGate>();
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy<ConnectionOwner, StreamConnectionPolicy>(StreamPolicy);
-        });
         return services;
     }
 
     /// <summary>
-    /// The middleware, after authentication (limits are per user and tenant) and routing (endpoints are told by their
-    /// metadata, never their path): ASP.NET Core's rate limiter for the streams' policy, then the hub's gate.
-    /// Unauthenticated requests pass: their endpoint answers 401.
+    /// The hub's gate, after authentication (limits are per user and tenant) and routing (endpoints are told by their
+    /// metadata, never their path). Unauthenticated requests pass: their endpoint answers 401.
     /// </summary>
     public static IApplicationBuilder UseConnectionLimits(this IApplicationBuilder app)
     {
-        app.UseRateLimiter();
         var gate = app.ApplicationServices.GetRequiredService<HubConnectionGate>();
         var tenantClaim = app.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.TenantClaim;
         return app.Use((http, next) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
@@ -6,6 +7,7 @@ using NotificationHub.Contracts;
 using NotificationHub.Server.Auth;
 using NotificationHub.Server.Http;
 using NotificationHub.Server.Observability;
+using NotificationHub.Server.RateLimiting;
 
 namespace NotificationHub.Server.Sse;
 
@@ -15,30 +17,64 @@ namespace NotificationHub.Server.Sse;
 /// Order on the wire: <c>retry:</c>, <c>connected</c>, the replay after <c>Last-Event-ID</c> (or the snapshot),
 /// live events, and <c>stream_end</c> after the terminal event, at token expiry or when cut off as a slow consumer.
 /// </summary>
+/// <remarks>
+/// A stream's request lives as long as the stream, and so does every frame of the request pipeline suspended under
+/// it; the stream endpoints are therefore mapped without the API group's endpoint filters and parameter binders
+/// (each one an async state machine held per connection, docs/benchmarks.md): this handler validates the BOM id,
+/// reads the tenant and answers a bus outage itself, before the response starts, exactly as the filters would; and
+/// it holds the connection limits' lease itself (<see cref="ConnectionLimiter"/>), where ASP.NET Core's rate-limiting
+/// middleware would hold its own state machine and lease wrapper around it for the stream's life.
+/// </remarks>
 public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
+    IOptions<AuthOptions> authOptions,
+    ConnectionLimiter limiter,
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
     ILogger<SseHandler> logger)
 {
+    private static readonly KeyValuePair<string, object?> SseTransport = new(TransportMetrics.TransportTag, "sse");
+
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
     public const string LastEventIdQueryParameter = "last_event_id";
 
     /// <summary>Serves one stream until it ends or the client leaves.</summary>
     /// <param name="http">The request.</param>
-    /// <param name="bomId">A valid BOM id (the API group validated it).</param>
-    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
-    public async Task HandleAsync(HttpContext http, string bomId, string tenantId)
+    /// <param name="bomId">The route's BOM id, not validated yet.</param>
+    public async Task HandleAsync(HttpContext http, string bomId)
     {
+        using var lease = await AcquireAsync(http);
+        if (lease is null)
+        {
+            return;
+        }
+
+        if (!BomIds.IsValid(bomId))
+        {
+            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
+            return;
+        }
+
+        var tenantId = Tenant(http);
         var cancel = http.RequestAborted;
         var lastEventId = LastEventId(http);
 
-        // Redis down: BusUnavailableException escapes before the response starts, and BusUnavailableFilter answers
-        // 503; EventSource retries after its retry interval, by then perhaps on a healthy node.
-        var (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        // Redis down: 503 with Retry-After before the response starts; EventSource retries after its retry
+        // interval, by then perhaps on a healthy node.
+        OpenStreamStatus status;
+        EnrichmentStream? stream;
+        try
+        {
+            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
+        }
+        catch (BusUnavailableException)
+        {
+            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+            return;
+        }
 
         if (status == OpenStreamStatus.NotFound)
         {
@@ -56,8 +92,16 @@ public sealed class SseHandler(
         await using (stream)
         {
             SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
-            await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
-                EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time), bomId);
+            metrics.OpenConnections.Add(1, SseTransport);
+            try
+            {
+                LogEnded(bomId, await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
+                    EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time)));
+            }
+            finally
+            {
+                metrics.OpenConnections.Add(-1, SseTransport);
+            }
         }
     }
 
@@ -66,9 +110,15 @@ public sealed class SseHandler(
     /// each BOM exactly as its own stream, through the same pump, with a <see cref="MultiBomCursor"/> as every event's id.
     /// </summary>
     /// <param name="http">The request.</param>
-    /// <param name="tenantId">The caller's tenant (the tenant policy required it).</param>
-    public async Task HandleMultiAsync(HttpContext http, string tenantId)
+    public async Task HandleMultiAsync(HttpContext http)
     {
+        using var lease = await AcquireAsync(http);
+        if (lease is null)
+        {
+            return;
+        }
+
+        var tenantId = Tenant(http);
         var cancel = http.RequestAborted;
         var maxBoms = sseOptions.Value.MaxBomsPerStream;
         var bomIds = new List<string>();
@@ -132,9 +182,15 @@ public sealed class SseHandler(
                 }
             }
         }
+        catch (BusUnavailableException)
+        {
+            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM
+            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+            return;
+        }
         catch
         {
-            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM: 503 from BusUnavailableFilter
+            await DisposeAllAsync(streams);
             throw;
         }
 
@@ -146,9 +202,40 @@ public sealed class SseHandler(
 
         await using var multi = new MultiBomStream(streams, waiter);
         SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
-        await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
-            EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor), bomList);
+        metrics.OpenConnections.Add(1, SseTransport);
+        try
+        {
+            LogEnded(bomList, await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
+                EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor)));
+        }
+        finally
+        {
+            metrics.OpenConnections.Add(-1, SseTransport);
+        }
     }
+
+    /// <summary>
+    /// The connection limits' lease for the stream's life (attempts per minute, concurrent per user and per tenant), or
+    /// null after answering <c>429 rate_limited</c>; first, as the rate limiter ran before the handler.
+    /// </summary>
+    private async ValueTask<RateLimitLease?> AcquireAsync(HttpContext http)
+    {
+        var lease = limiter.AttemptAndOpen(new ConnectionOwner(Tenant(http), http.User.GetSubject()));
+        if (lease.IsAcquired)
+        {
+            return lease;
+        }
+
+        using (lease)
+        {
+            await ConnectionRateLimiter.RejectAsync(http, lease);
+        }
+
+        return null;
+    }
+
+    // The tenant policy in front of the stream endpoints refused a token without one.
+    private string Tenant(HttpContext http) => http.User.GetTenantId(authOptions.Value.TenantClaim)!;
 
     private static string? LastEventId(HttpContext http) =>
         http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header
@@ -163,38 +250,37 @@ public sealed class SseHandler(
         }
     }
 
-    /// <summary>Writes the response head, <c>retry:</c> and <c>connected</c>, then pumps the stream until it ends.</summary>
-    private async Task ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected, JsonTypeInfo<T> connectedType,
-        SseStreamSink sink, string bomIds)
+    /// <summary>
+    /// Writes the response head, <c>retry:</c> and <c>connected</c>, and starts the pump; the handler awaits it in its
+    /// own frame (an idle stream holds every suspended frame for its whole life).
+    /// </summary>
+    private Task<(string? Reason, bool EndWritten)> ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected,
+        JsonTypeInfo<T> connectedType, SseStreamSink sink)
     {
-        var transportTag = new KeyValuePair<string, object?>(TransportMetrics.TransportTag, "sse");
-        metrics.OpenConnections.Add(1, transportTag);
-        try
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var writer = response.BodyWriter;
+        SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
+        SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+
+        return pump.RunAsync(stream, sink, keepAlive: true, http.User.GetExpiry() ?? DateTimeOffset.MaxValue,
+            http.RequestAborted, host.ApplicationStopping);
+    }
+
+    private void LogEnded(string bomIds, (string? Reason, bool EndWritten) ended)
+    {
+        var reason = ended.Reason;
+        if (reason is not null && !ended.EndWritten)
         {
-            var response = http.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
-            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-            var writer = response.BodyWriter;
-            SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
-
-            var (reason, endWritten) = await pump.RunAsync(stream, sink, keepAlive: true,
-                http.User.GetExpiry() ?? DateTimeOffset.MaxValue, http.RequestAborted, host.ApplicationStopping);
-            if (reason is not null && !endWritten)
-            {
-                reason += ", stream_end not written: connection aborted";
-            }
-
-            SseLog.Ended(logger, bomIds, reason ?? "client disconnected");
+            reason += ", stream_end not written: connection aborted";
         }
-        finally
-        {
-            metrics.OpenConnections.Add(-1, transportTag);
-        }
+
+        SseLog.Ended(logger, bomIds, reason ?? "client disconnected");
     }
 
     private Task RefuseAsync(HttpContext http, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem, string bomId)

@@ -52,6 +52,7 @@ public sealed class RedisFaultTests
         {
             (HttpMethod.Get, $"api/enrichment/status/bom-down?token={token}", null),
             (HttpMethod.Get, $"api/enrichment/stream/bom-down?token={token}", null),
+            (HttpMethod.Get, $"api/enrichment/stream?bom_id=bom-down&bom_id=bom-down-2&token={token}", null),
             (HttpMethod.Post, $"api/enrichment/bom-down/start?token={token}", """{"items":[{"mpn":"LM358DR"}]}"""),
             (HttpMethod.Post, $"api/enrichment/bom-down/cancel?token={token}", null),
         })

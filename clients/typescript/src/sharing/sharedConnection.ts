@@ -4,6 +4,7 @@ import { ConnectionQualityMeter } from '../quality.js';
 import { compareLogIds, EnrichmentProgressTracker, type ConnectionStatus, type EnrichmentCallbacks } from '../state.js';
 import { defaultElectionTiming, TabElection, type ElectionTiming, type LockManagerLike } from './election.js';
 import { isRelayMessage, relayVersion, type RelayMessage, type RelayPayload, type RelayWatch } from './protocol.js';
+import { Listeners } from '../listeners.js';
 
 /** What the leader runs: {@link MultiBomSseStream} or {@link EnrichmentHubClient} (both many BOMs, one connection). */
 export interface SharedCore {
@@ -97,7 +98,7 @@ export class SharedConnection {
   private core: SharedCore | null = null;
   private coreStatusOff: (() => void) | null = null;
   private status: ConnectionStatus = 'idle';
-  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly statusListeners = new Listeners<ConnectionStatus>();
   private gatherTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly remoteSeen = new Map<string, number>();
@@ -161,8 +162,7 @@ export class SharedConnection {
 
   /** Listens to changes of {@link connectionStatus}; returns the unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   /** BOMs this tab watches. */
@@ -431,7 +431,7 @@ export class SharedConnection {
   private setStatus(status: ConnectionStatus): void {
     if (status === this.status) return;
     this.status = status;
-    for (const listener of this.statusListeners) listener(status);
+    this.statusListeners.emit(status);
   }
 
   private localStatus(bomId: string, status: ConnectionStatus, error: string | null): void {

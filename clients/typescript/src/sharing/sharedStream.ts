@@ -6,6 +6,7 @@ import { ConnectionQualityMeter } from '../quality.js';
 import type { ConnectionStatus, EnrichmentProgressTracker } from '../state.js';
 import { SharedConnection, type SharedConnectionOptions, type SharedCore } from './sharedConnection.js';
 import { sharingIdentity } from './subject.js';
+import { Listeners } from '../listeners.js';
 
 /** Options of {@link SharedBomStream}. */
 export interface SharedBomStreamOptions {
@@ -76,7 +77,7 @@ export class SharedBomStream {
   private wanted = false;
   private tokenFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly statusListeners = new Listeners<ConnectionStatus>();
   private statusOff: (() => void) | null = null;
 
   constructor(
@@ -104,8 +105,7 @@ export class SharedBomStream {
 
   /** Listens to changes of {@link connectionStatus}; returns the unsubscribe function. */
   onConnectionStatus(listener: (status: ConnectionStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   /** The shared connection, once connected (tests look at its leadership). */
@@ -157,10 +157,10 @@ export class SharedBomStream {
       this.key = name;
       this.connection = entry.connection;
       this.statusOff = entry.connection.onStatus((status) => {
-        for (const listener of this.statusListeners) listener(status);
+        this.statusListeners.emit(status);
       });
       entry.connection.watch(this.bomId, this.tracker);
-      for (const listener of this.statusListeners) listener(entry.connection.connectionStatus);
+      this.statusListeners.emit(entry.connection.connectionStatus);
     })();
   }
 
