@@ -145,8 +145,9 @@ def main(argv):
           "the verdict uses it when there is one.\n")
     print("| target | ratio, all repetitions | ratio, quiet repetitions | goal | met |")
     print("|---|---|---|---|---|")
+    # Issue #15 raised the HTTP-publish rate goal from 1.0 to 1.3 (both publisher shapes) and SignalR's from 0.7 to 0.95.
     target(runs, "SSE deliveries/s, ours (Redis bus, HTTP publish) / Nchan (Redis)", "throughput/ours-redis", "throughput/nchan-redis",
-           "deliveries_per_second", ">= 1.0", lambda r: r >= 1.0)
+           "deliveries_per_second", ">= 1.3", lambda r: r >= 1.3)
     target(runs, "SSE deliveries/s over 4 publisher connections, ours (Redis bus, HTTP publish) / Nchan (Redis)",
            "throughput/ours-redis-4conn", "throughput/nchan-redis-4conn", "deliveries_per_second", ">= 1.3", lambda r: r >= 1.3)
     target(runs, "SSE deliveries/s, ours with the batch endpoint (10 events per request) over 4 publisher connections / Nchan (Redis) over 4",
@@ -168,7 +169,7 @@ def main(argv):
     target(runs, "memory per idle SSE connection at 10,000, ours / Nchan (Redis)", "idle/ours-redis", "idle/nchan-redis",
            None, "<= 1.5", lambda r: r <= 1.5)
     target(runs, "SignalR MessagePack deliveries/s / our SSE (raw SignalR client, like the raw SSE reader)",
-           "throughput/ours-signalr-msgpack", "throughput/ours-redis", "deliveries_per_second", ">= 0.7", lambda r: r >= 0.7)
+           "throughput/ours-signalr-msgpack", "throughput/ours-redis", "deliveries_per_second", ">= 0.95", lambda r: r >= 0.95)
     target(runs, "SignalR MessagePack deliveries/s / our SSE (real .NET SignalR client)",
            "throughput/ours-signalr-msgpack-dotnet", "throughput/ours-redis", "deliveries_per_second", ">= 0.7", lambda r: r >= 0.7)
 
