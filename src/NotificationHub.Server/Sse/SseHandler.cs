@@ -158,40 +158,55 @@ public sealed class SseHandler(
             return;
         }
 
-        // Each BOM opened as its own stream would be (ownership, replay or snapshot, the 204 case); one BOM that is
-        // unknown or another tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
+        // Each BOM opened as its own stream would be (ownership, replay or snapshot, the 204 case), all at once: a
+        // reconnect waits for the slowest BOM's round trips, not for the sum of them. One BOM that is unknown or another
+        // tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
+        var waiter = new StreamWaiter(); // one wait for every BOM of the stream
+        var opening = new Task<(OpenStreamStatus Status, EnrichmentStream? Stream)>[bomIds.Count];
+        for (var i = 0; i < bomIds.Count; i++)
+        {
+            opening[i] = bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), waiter, cancel).AsTask();
+        }
+
+        // Every open ends before anything is decided (what the failed ones threw is read below), so none is left behind.
+        await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
         var boms = new ConnectedBom[bomIds.Count];
         var streams = new List<EnrichmentStream>(bomIds.Count);
-        var waiter = new StreamWaiter(); // one wait for every BOM of the stream
-        try
+        var notFound = false;
+        Exception? failure = null;
+        for (var i = 0; i < bomIds.Count; i++)
         {
-            for (var i = 0; i < bomIds.Count; i++)
+            if (!opening[i].IsCompletedSuccessfully)
             {
-                var (status, stream) = await bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), waiter, cancel);
-                if (status == OpenStreamStatus.NotFound)
-                {
-                    await DisposeAllAsync(streams);
-                    await RefuseAsync(http, ApiProblems.BomNotFound(), bomList);
-                    return;
-                }
+                failure ??= opening[i].Exception?.InnerException ?? new OperationCanceledException(cancel);
+                continue;
+            }
 
-                boms[i] = new ConnectedBom { BomId = bomIds[i], Recovered = stream?.Recovered ?? true, Ended = stream is null };
-                if (stream is not null)
-                {
-                    streams.Add(stream);
-                }
+            var (status, stream) = opening[i].Result;
+            notFound |= status == OpenStreamStatus.NotFound;
+            boms[i] = new ConnectedBom { BomId = bomIds[i], Recovered = stream?.Recovered ?? true, Ended = stream is null };
+            if (stream is not null)
+            {
+                streams.Add(stream);
             }
         }
-        catch (BusUnavailableException)
-        {
-            await DisposeAllAsync(streams); // e.g. Redis down on the third BOM
-            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
-            return;
-        }
-        catch
+
+        if (failure is not null || notFound)
         {
             await DisposeAllAsync(streams);
-            throw;
+            switch (failure)
+            {
+                case BusUnavailableException: // e.g. Redis down: 503 as the single-BOM stream answers it
+                    await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+                    return;
+                case not null:
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                    break;
+            }
+
+            await RefuseAsync(http, ApiProblems.BomNotFound(), bomList);
+            return;
         }
 
         if (streams.Count == 0)
