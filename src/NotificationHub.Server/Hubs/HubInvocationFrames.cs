@@ -34,6 +34,8 @@ internal static class HubInvocationFrames
     /// separator. The bus's envelopes are minified JSON written with the default encoder (<see cref="EnvelopeTemplate"/>),
     /// so one without a backslash is exactly what the protocol's relaxed writer makes of it and goes in as it is; one
     /// with an escape is copied token by token through that writer, which re-escapes its strings as the protocol does.
+    /// (A contract envelope an outside publisher wrote to the Redis channel with whitespace keeps it here, as it does in
+    /// the SSE <c>data:</c> line: the channel passes such envelopes through byte for byte.)
     /// </summary>
     public static byte[] Json(string eventType, string? eventId, ReadOnlySpan<byte> envelope)
     {
