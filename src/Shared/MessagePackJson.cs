@@ -105,6 +105,96 @@ internal static class MessagePackJson
         }
     }
 
+    /// <summary>
+    /// Writes one JSON value from its UTF-8 text as the equivalent MessagePack value: the same bytes as
+    /// the <see cref="JsonElement"/> overload for the parsed value, without a
+    /// <see cref="JsonDocument"/> (the server frames every event this way, issue #15 item 4).
+    /// </summary>
+    public static void Write(ref MessagePackWriter writer, ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
+        reader.Read();
+        Write(ref writer, ref reader);
+    }
+
+    private static void Write(ref MessagePackWriter writer, ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                writer.WriteMapHeader(CountChildren(reader));
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    WriteString(ref writer, ref reader);
+                    reader.Read();
+                    Write(ref writer, ref reader);
+                }
+
+                break;
+            case JsonTokenType.StartArray:
+                writer.WriteArrayHeader(CountChildren(reader));
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    Write(ref writer, ref reader);
+                }
+
+                break;
+            case JsonTokenType.String:
+                WriteString(ref writer, ref reader);
+                break;
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out var integer))
+                {
+                    writer.Write(integer);
+                }
+                else if (reader.TryGetUInt64(out var unsigned))
+                {
+                    writer.Write(unsigned);
+                }
+                else
+                {
+                    writer.Write(reader.GetDouble());
+                }
+
+                break;
+            case JsonTokenType.True:
+                writer.Write(true);
+                break;
+            case JsonTokenType.False:
+                writer.Write(false);
+                break;
+            default:
+                writer.WriteNil();
+                break;
+        }
+    }
+
+    // A string or property name from its UTF-8 bytes; one with an escape sequence is unescaped first.
+    private static void WriteString(ref MessagePackWriter writer, ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            writer.Write(reader.GetString());
+        }
+        else
+        {
+            writer.WriteString(reader.ValueSpan);
+        }
+    }
+
+    // MessagePack needs a map's or array's length before its items: count them on a copy of the reader.
+    private static int CountChildren(Utf8JsonReader reader)
+    {
+        var count = 0;
+        while (reader.Read() && reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray))
+        {
+            count++;
+            reader.Skip(); // a property name: to the end of its value; a container: to its end
+        }
+
+        return count;
+    }
+
     /// <summary>Reads one MessagePack value as a JSON value.</summary>
     public static JsonElement Read(ref MessagePackReader reader)
     {

@@ -103,9 +103,12 @@ public static class EnvelopeTemplate
         }
     }
 
-    // What JsonElement.WriteTo does for a parsed value: strings and names unescaped then written (re-escaped by the
-    // writer's encoder), numbers as their text, structure tokens as they come.
-    private static void CopyValue(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
+    /// <summary>
+    /// Writes the JSON value <paramref name="json"/> (valid, one value) to <paramref name="writer"/> as
+    /// <see cref="JsonElement.WriteTo"/> writes the parsed value, without parsing a document: strings and names
+    /// unescaped then written (re-escaped by the writer's encoder), numbers as their text, structure tokens as they come.
+    /// </summary>
+    public static void CopyValue(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
     {
         var reader = new Utf8JsonReader(json);
         while (reader.Read())

@@ -1,41 +1,41 @@
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using NotificationHub.Bus;
 
 namespace NotificationHub.Server.Hubs;
 
 /// <summary>
-/// One bus event's <c>EnrichmentEvent</c> invocation: the <see cref="SerializedHubMessage"/> shared by every connection,
-/// and its bytes per hub protocol kept again where they can be read without a lock.
-/// <see cref="SerializedHubMessage.GetSerializedMessage"/> locks on every call, and the pumps of a BOM's connections
-/// all ask for the same event at once (issue #15 item 4); after the first call per protocol they read a field here.
+/// One bus event's <c>EnrichmentEvent</c> invocation, framed per hub protocol straight from the envelope's bytes
+/// (<see cref="HubInvocationFrames"/>) and kept where every connection reads it without a lock (issue #15 item 4).
+/// The <see cref="SerializedHubMessage"/> is made only when a stateful-reconnect connection asks for it.
 /// </summary>
-internal sealed class HubEventFrames(SerializedHubMessage message)
+internal sealed class HubEventFrames(BusEvent busEvent)
 {
-    private StrongBox<ReadOnlyMemory<byte>>? _json;
-    private StrongBox<ReadOnlyMemory<byte>>? _messagePack;
+    private byte[]? _json;
+    private byte[]? _messagePack;
+    private SerializedHubMessage? _message;
 
-    /// <summary>The shared message (stateful-reconnect connections need the message itself, for its sequence number).</summary>
-    public SerializedHubMessage Message => message;
+    /// <summary>
+    /// The shared message (stateful-reconnect connections need the message itself, for its sequence number); it
+    /// parses the envelope and serializes per protocol, to the same bytes as <see cref="For"/>.
+    /// </summary>
+    public SerializedHubMessage Message =>
+        Volatile.Read(ref _message)
+        ?? Interlocked.CompareExchange(ref _message, new SerializedHubMessage(Invocation(EnrichmentHubEvent.From(busEvent))), null)
+        ?? _message;
 
-    /// <summary>The framed bytes of the invocation in <paramref name="protocol"/>, serialized once per protocol.</summary>
+    /// <summary>The framed bytes of the invocation in <paramref name="protocol"/>, built once per protocol.</summary>
     public ReadOnlyMemory<byte> For(IHubProtocol protocol) => protocol.Name switch
     {
-        "json" => Cached(ref _json, protocol),
-        "messagepack" => Cached(ref _messagePack, protocol),
-        _ => message.GetSerializedMessage(protocol),
+        "json" => Volatile.Read(ref _json) ?? Once(ref _json, HubInvocationFrames.Json(busEvent.EventType, busEvent.EventId, busEvent.Json.Span)),
+        "messagepack" => Volatile.Read(ref _messagePack)
+            ?? Once(ref _messagePack, HubInvocationFrames.MessagePack(busEvent.EventType, busEvent.EventId, busEvent.Json.Span)),
+        _ => Message.GetSerializedMessage(protocol),
     };
 
-    private ReadOnlyMemory<byte> Cached(ref StrongBox<ReadOnlyMemory<byte>>? slot, IHubProtocol protocol)
-    {
-        var cached = Volatile.Read(ref slot);
-        if (cached is null)
-        {
-            // Concurrent first calls get the same bytes from the message's own (locked) cache.
-            cached = new StrongBox<ReadOnlyMemory<byte>>(message.GetSerializedMessage(protocol));
-            Volatile.Write(ref slot, cached);
-        }
+    /// <summary>The invocation of <paramref name="hubEvent"/>.</summary>
+    public static InvocationMessage Invocation(EnrichmentHubEvent hubEvent) => new(EnrichmentHub.EventMethod, [hubEvent]);
 
-        return cached.Value;
-    }
+    // Concurrent first calls may build the frame twice; every caller gets the one that was published.
+    private static byte[] Once(ref byte[]? slot, byte[] frame) => Interlocked.CompareExchange(ref slot, frame, null) ?? frame;
 }
