@@ -21,94 +21,22 @@ internal static class MessagePackJson
 {
     private const int MaxDepth = 64;
 
-    /// <summary>Writes a JSON value as the equivalent MessagePack value.</summary>
-    public static void Write(ref MessagePackWriter writer, JsonElement element, int depth = 0)
+    /// <summary>Writes a JSON value as the equivalent MessagePack value (from its UTF-8 text, as the overload below).</summary>
+    public static void Write(ref MessagePackWriter writer, JsonElement element)
     {
-        if (depth > MaxDepth)
+        if (element.ValueKind == JsonValueKind.Undefined)
         {
-            throw new MessagePackSerializationException("The JSON value is nested too deeply.");
+            writer.WriteNil();
+            return;
         }
 
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var count = 0;
-                foreach (var unused in element.EnumerateObject())
-                {
-                    count++;
-                }
-
-                writer.WriteMapHeader(count);
-                foreach (var property in element.EnumerateObject())
-                {
-                    // Strings are written from their UTF-8 bytes in the document, without a .NET string each (the
-                    // server converts every event once per MessagePack hub message); one with an escape sequence is
-                    // unescaped first. The bytes written are the same either way.
-                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
-                    if (name.IndexOf((byte)'\\') < 0)
-                    {
-                        writer.WriteString(name);
-                    }
-                    else
-                    {
-                        writer.Write(property.Name);
-                    }
-
-                    Write(ref writer, property.Value, depth + 1);
-                }
-
-                break;
-            case JsonValueKind.Array:
-                writer.WriteArrayHeader(element.GetArrayLength());
-                foreach (var item in element.EnumerateArray())
-                {
-                    Write(ref writer, item, depth + 1);
-                }
-
-                break;
-            case JsonValueKind.String:
-                var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1]; // without its quotes; as property names above
-                if (raw.IndexOf((byte)'\\') < 0)
-                {
-                    writer.WriteString(raw);
-                }
-                else
-                {
-                    writer.Write(element.GetString());
-                }
-
-                break;
-            case JsonValueKind.Number:
-                if (element.TryGetInt64(out var integer))
-                {
-                    writer.Write(integer);
-                }
-                else if (element.TryGetUInt64(out var unsigned))
-                {
-                    writer.Write(unsigned);
-                }
-                else
-                {
-                    writer.Write(element.GetDouble());
-                }
-
-                break;
-            case JsonValueKind.True:
-                writer.Write(true);
-                break;
-            case JsonValueKind.False:
-                writer.Write(false);
-                break;
-            default:
-                writer.WriteNil();
-                break;
-        }
+        Write(ref writer, JsonMarshal.GetRawUtf8Value(element));
     }
 
     /// <summary>
-    /// Writes one JSON value from its UTF-8 text as the equivalent MessagePack value: the same bytes as
-    /// the <see cref="JsonElement"/> overload for the parsed value, without a
-    /// <see cref="JsonDocument"/> (the server frames every event this way, issue #15 item 4).
+    /// Writes one JSON value from its UTF-8 text as the equivalent MessagePack value, without a
+    /// <see cref="JsonDocument"/> (the server frames every event this way, issue #15 item 4). Strings and property
+    /// names are written from their UTF-8 bytes, unescaped first only when they hold an escape sequence.
     /// </summary>
     public static void Write(ref MessagePackWriter writer, ReadOnlySpan<byte> json)
     {
