@@ -135,7 +135,7 @@ public sealed partial class EnrichmentEventBus
         try
         {
             template = EnvelopeTemplate.Build(eventType, bomId, tenantId, now,
-                state is null ? null : NormalizeState(bomId, eventType, state, now), payload, payloadJson,
+                state is null ? null : ProgressStateRules.Normalize(bomId, eventType, state, now), payload, payloadJson,
                 eventType == EnrichmentEventNames.Failed ? error ?? "Enrichment failed" : null);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
@@ -195,7 +195,4 @@ public sealed partial class EnrichmentEventBus
         var bom = await _backend.GetBomAsync(bomId, cancellationToken);
         return bom is not null && string.Equals(bom.TenantId, tenantId, StringComparison.Ordinal) ? bom : null;
     }
-
-    private static EnrichmentProgressState NormalizeState(string bomId, string eventType, EnrichmentProgressState state, DateTimeOffset now) =>
-        ProgressStateRules.Normalize(bomId, eventType, state, now);
 }
