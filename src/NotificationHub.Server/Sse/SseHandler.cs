@@ -29,6 +29,7 @@ public sealed class SseHandler(
     EnrichmentEventBus bus,
     StreamPump pump,
     IOptions<SseOptions> sseOptions,
+    IOptions<StreamOptions> streamOptions,
     IOptions<AuthOptions> authOptions,
     ConnectionLimiter limiter,
     TimeProvider time,
@@ -95,7 +96,7 @@ public sealed class SseHandler(
             metrics.OpenConnections.Add(1, SseTransport);
             try
             {
-                LogEnded(bomId, await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
+                Ended(http, bomId, await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
                     EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time)));
             }
             finally
@@ -220,7 +221,7 @@ public sealed class SseHandler(
         metrics.OpenConnections.Add(1, SseTransport);
         try
         {
-            LogEnded(bomList, await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
+            Ended(http, bomList, await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
                 EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor)));
         }
         finally
@@ -287,8 +288,21 @@ public sealed class SseHandler(
             http.RequestAborted, host.ApplicationStopping);
     }
 
-    private void LogEnded(string bomIds, (string? Reason, bool EndWritten) ended)
+    private void Ended(HttpContext http, string bomIds, (string? Reason, bool EndWritten) ended)
     {
+        if (ended is { Reason: StreamEndReasons.SlowConsumer, EndWritten: true }
+            && !HttpProtocol.IsHttp2(http.Request.Protocol) && !HttpProtocol.IsHttp3(http.Request.Protocol))
+        {
+            // "Written" means taken by Kestrel's buffers, not by a client that stopped reading. Left alone, its
+            // connection would linger: kept alive for the next request (130 s) once the kernel took the bytes, or held
+            // by Kestrel's minimum response data rate, whose deadline grows with every byte already written (hours
+            // after a burst). The connection closes after this response, and is aborted if it is still open
+            // Stream:EndWriteTimeout from now (HTTP/2 shares its connection with other requests: not there).
+            http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IConnectionTimeoutFeature>()?
+                .ResetTimeout(streamOptions.Value.EndWriteTimeout);
+        }
+
         var reason = ended.Reason;
         if (reason is not null && !ended.EndWritten)
         {

@@ -87,9 +87,40 @@ public sealed class SlowConsumerTests
         Assert.DoesNotContain(completed.EventId, stalledText, StringComparison.Ordinal);
         await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 0, "every subscription was released");
 
-        var metrics = await server.Client.GetStringAsync("metrics").Bounded();
-        Assert.Matches("(?m)^notificationhub_subscribers_slow_consumer_disconnects_total(\\{[^}]*\\})? [1-9]", metrics);
+        Assert.True(SlowConsumerCounted(await server.Client.GetStringAsync("metrics").Bounded()));
     }
+
+    [Fact]
+    public async Task Sse_client_whose_stream_end_was_taken_after_the_cut_off_has_its_connection_closed_not_kept_alive()
+    {
+        // The end write has 10 s: the client, cut off while it read nothing, reads everything then, stream_end
+        // included, so the response ends normally. Its connection must then be closed, not kept alive for a next
+        // request (Kestrel's keep-alive timeout is 130 s, past this read's bound): EventSource reconnects anyway, and a
+        // client that stopped reading once must not hold a connection, however long its buffers took the bytes.
+        await using var server = await HubServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bus:SubscriberQueueCapacity"] = QueueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Bus:MaxEventBytes"] = "1048576",
+            ["Stream:EndWriteTimeout"] = "00:00:10",
+        });
+        const string bom = "bom-slow-sse-drained";
+        await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started);
+        await using var stalled = await StalledClients.OpenSseAsync(server.BaseAddress, bom, server.Token("acme"));
+        await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 1, "the stalled stream subscribed");
+
+        for (var step = 1; !SlowConsumerCounted(await server.Client.GetStringAsync("metrics").Bounded()); step++)
+        {
+            Assert.True(step <= 400, "The stalled client was never cut off.");
+            await PublishBigAsync(server, bom, step);
+        }
+
+        var stalledText = await stalled.ReadUntilClosedAsync();
+        Assert.Contains("\"reason\":\"slow_consumer\"", stalledText, StringComparison.Ordinal);
+        await WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 0, "the subscription was released");
+    }
+
+    private static bool SlowConsumerCounted(string metrics) =>
+        System.Text.RegularExpressions.Regex.IsMatch(metrics, "(?m)^notificationhub_subscribers_slow_consumer_disconnects_total(\\{[^}]*\\})? [1-9]");
 
     [Fact]
     public async Task SignalR_connection_that_stops_reading_is_disconnected_and_a_fast_one_gets_every_event()

@@ -67,9 +67,9 @@ public sealed class StalledSocket(NetworkStream stream) : IAsyncDisposable
     /// </summary>
     public async Task<string> ReadUntilClosedAsync()
     {
-        // 30 s, not the default 10: when the stream_end still fitted in Kestrel's output pipe, the server ends the
-        // response normally and it is Kestrel's minimum response data rate (240 B/s after a 5 s grace) that closes
-        // the connection of a client that reads nothing; on a loaded 2-core host that took over 10 s twice.
+        // 30 s, not the default 10: a hub connection whose stream_end still fitted in its pipe is closed by
+        // SignalR's 30-s client timeout. (An SSE one is closed after its response, or aborted Stream:EndWriteTimeout
+        // after its stream_end: SseHandler.)
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var text = new StringBuilder();
         var buffer = new byte[64 * 1024];
