@@ -64,6 +64,9 @@ public static class NotificationHubHosting
     /// <summary>Adds the middleware and maps every endpoint.</summary>
     public static WebApplication MapNotificationHub(this WebApplication app)
     {
+        // First: a stream's request runs the whole pipeline below to open its stream (every refusal is the pipeline's),
+        // and is served once the pipeline has returned, so no middleware frame is suspended under an idle stream.
+        app.UseEnrichmentStreams();
         app.UseExceptionHandler();
         // Not on the streams: every answer of theirs has a body (problem+json, or the stream itself), and a stream's
         // request would hold the status pages' suspended frame for the stream's whole life.
@@ -84,8 +87,8 @@ public static class NotificationHubHosting
         app.MapGroup("/api/enrichment").MapEnrichmentPublishing();
         var tenantApi = api.MapGroup("").RequireAuthorization(ClaimNames.TenantPolicy);
 
-        // The streams too are the tenant's, but outside the group: a stream's request lives as long as the stream,
-        // and so would the filters' state machines (SseHandler does their work itself).
+        // The streams too are the tenant's, but outside the group: the filters' state machines would live as long as
+        // the stream (SseHandler does their work itself).
         var streams = app.MapGroup("/api/enrichment").RequireAuthorization(ClaimNames.TenantPolicy);
         streams.MapEnrichmentStream();
         streams.MapMultiBomEnrichmentStream();

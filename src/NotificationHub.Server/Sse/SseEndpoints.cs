@@ -24,8 +24,19 @@ public static class SseEndpoints
     }
 
     /// <summary>
+    /// Adds <see cref="SseHandler.ServeAsync"/> for the requests routed to a stream endpoint: first in the pipeline,
+    /// before the exception handler, so that what runs the stream is not suspended inside any middleware.
+    /// </summary>
+    public static IApplicationBuilder UseEnrichmentStreams(this IApplicationBuilder app)
+    {
+        var handler = app.ApplicationServices.GetRequiredService<SseHandler>();
+        return app.Use(next => http => IsStream(http) ? handler.ServeAsync(http, next) : next(http));
+    }
+
+    /// <summary>
     /// Maps <c>GET /api/enrichment/stream/{bom_id}</c> under <c>/api/enrichment</c> behind the tenant policy; not in the API
-    /// group: <see cref="SseHandler"/> does what its filters do, and holds the connection limits' lease itself.
+    /// group: <see cref="SseHandler"/> does what its filters do, and holds the connection limits' lease itself. The
+    /// endpoint opens the stream; <see cref="UseEnrichmentStreams"/> serves it.
     /// </summary>
     public static IEndpointConventionBuilder MapEnrichmentStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Route, (HttpContext http, string bom_id, SseHandler handler) => handler.HandleAsync(http, bom_id))

@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Contracts;
@@ -18,12 +20,14 @@ namespace NotificationHub.Server.Sse;
 /// live events, and <c>stream_end</c> after the terminal event, at token expiry or when cut off as a slow consumer.
 /// </summary>
 /// <remarks>
-/// A stream's request lives as long as the stream, and so does every frame of the request pipeline suspended under
-/// it; the stream endpoints are therefore mapped without the API group's endpoint filters and parameter binders
-/// (each one an async state machine held per connection, docs/benchmarks.md): this handler validates the BOM id,
-/// reads the tenant and answers a bus outage itself, before the response starts, exactly as the filters would; and
-/// it holds the connection limits' lease itself (<see cref="ConnectionLimiter"/>), where ASP.NET Core's rate-limiting
-/// middleware would hold its own state machine and lease wrapper around it for the stream's life.
+/// A stream's request lives as long as the stream, and so would every frame of the request pipeline suspended under
+/// it. The endpoints (<see cref="HandleAsync"/>, <see cref="HandleMultiAsync"/>) therefore only open the stream, inside
+/// the whole pipeline (exception handler, CORS, authentication, authorization: every refusal is the pipeline's own), and
+/// hand it over (<see cref="SseOpenedStream"/>); <see cref="ServeAsync"/>, the first middleware, serves it after the
+/// pipeline returned, with the request's DI scope and authentication state released. The endpoints are mapped without
+/// the API group's endpoint filters and parameter binders: they validate the BOM id, read the tenant and answer a bus
+/// outage themselves, before the response starts, exactly as the filters would; and they take the connection limits'
+/// lease themselves (<see cref="ConnectionLimiter"/>), held by the opened stream for its life.
 /// </remarks>
 public sealed class SseHandler(
     EnrichmentEventBus bus,
@@ -35,6 +39,7 @@ public sealed class SseHandler(
     TimeProvider time,
     TransportMetrics metrics,
     IHostApplicationLifetime host,
+    IServiceProvider services,
     ILogger<SseHandler> logger)
 {
     private static readonly KeyValuePair<string, object?> SseTransport = new(TransportMetrics.TransportTag, "sse");
@@ -42,191 +47,190 @@ public sealed class SseHandler(
     /// <summary>Query fallback for <c>Last-Event-ID</c>, for EventSource polyfills that cannot set headers.</summary>
     public const string LastEventIdQueryParameter = "last_event_id";
 
-    /// <summary>Serves one stream until it ends or the client leaves.</summary>
+    /// <summary>
+    /// The stream endpoint: opens one BOM's stream and hands it over to <see cref="ServeAsync"/>, or answers why not.
+    /// </summary>
     /// <param name="http">The request.</param>
     /// <param name="bomId">The route's BOM id, not validated yet.</param>
     public async Task HandleAsync(HttpContext http, string bomId)
     {
-        using var lease = await AcquireAsync(http);
+        var lease = await AcquireAsync(http);
         if (lease is null)
         {
             return;
         }
 
-        if (!BomIds.IsValid(bomId))
-        {
-            await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
-            return;
-        }
-
-        var tenantId = Tenant(http);
-        var cancel = http.RequestAborted;
-        var lastEventId = LastEventId(http);
-
-        // Redis down: 503 with Retry-After before the response starts; EventSource retries after its retry
-        // interval, by then perhaps on a healthy node.
-        OpenStreamStatus status;
-        EnrichmentStream? stream;
         try
         {
-            (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, cancel);
-        }
-        catch (BusUnavailableException)
-        {
-            await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
-            return;
-        }
+            if (!BomIds.IsValid(bomId))
+            {
+                await RefuseAsync(http, ApiProblems.InvalidBomId(), bomId);
+                return;
+            }
 
-        if (status == OpenStreamStatus.NotFound)
-        {
-            await RefuseAsync(http, ApiProblems.BomNotFound(), bomId);
-            return;
-        }
+            var tenantId = Tenant(http);
+            var lastEventId = LastEventId(http);
 
-        if (status == OpenStreamStatus.AlreadyEnded)
-        {
-            // By the spec, 204 makes EventSource stop reconnecting: the client already has the terminal event.
-            http.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
-
-        await using (stream)
-        {
-            SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
-            metrics.OpenConnections.Add(1, SseTransport);
+            // Redis down: 503 with Retry-After before the response starts; EventSource retries after its retry
+            // interval, by then perhaps on a healthy node.
+            OpenStreamStatus status;
+            EnrichmentStream? stream;
             try
             {
-                Ended(http, bomId, await ServeAsync(http, stream, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
-                    EnrichmentJsonContext.Default.ConnectedEvent, new SseStreamSink(http, time)));
+                (status, stream) = await bus.OpenStreamAsync(bomId, tenantId, lastEventId, http.RequestAborted);
             }
-            finally
+            catch (BusUnavailableException)
             {
-                metrics.OpenConnections.Add(-1, SseTransport);
+                await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+                return;
             }
+
+            if (status == OpenStreamStatus.NotFound)
+            {
+                await RefuseAsync(http, ApiProblems.BomNotFound(), bomId);
+                return;
+            }
+
+            if (status == OpenStreamStatus.AlreadyEnded)
+            {
+                // By the spec, 204 makes EventSource stop reconnecting: the client already has the terminal event.
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
+
+            SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
+            var opened = SseOpenedStream.Of(stream, lease, new SseStreamSink(http, time), Expiry(http), bomId);
+            lease = null; // the opened stream's now
+            await HandOverAsync(http, opened, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
+                EnrichmentJsonContext.Default.ConnectedEvent);
+        }
+        finally
+        {
+            lease?.Dispose();
         }
     }
 
     /// <summary>
-    /// Serves the multi-BOM stream <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> (docs/protocol.md §3.4):
-    /// each BOM exactly as its own stream, through the same pump, with a <see cref="MultiBomCursor"/> as every event's id.
+    /// The multi-BOM stream endpoint <c>GET /api/enrichment/stream?bom_id=a&amp;bom_id=b…</c> (docs/protocol.md §3.4):
+    /// each BOM opened exactly as its own stream, handed over as one, served through the same pump, with a
+    /// <see cref="MultiBomCursor"/> as every event's id.
     /// </summary>
     /// <param name="http">The request.</param>
     public async Task HandleMultiAsync(HttpContext http)
     {
-        using var lease = await AcquireAsync(http);
+        var lease = await AcquireAsync(http);
         if (lease is null)
         {
             return;
         }
 
-        var tenantId = Tenant(http);
-        var cancel = http.RequestAborted;
-        var maxBoms = sseOptions.Value.MaxBomsPerStream;
-        var bomIds = new List<string>();
-        foreach (var requested in http.Request.Query["bom_id"])
-        {
-            if (requested is null || !BomIds.IsValid(requested))
-            {
-                await RefuseAsync(http, ApiProblems.InvalidBomId(), requested ?? "");
-                return;
-            }
-
-            if (!bomIds.Contains(requested))
-            {
-                bomIds.Add(requested); // a repeated id keeps its first place
-            }
-
-            if (bomIds.Count > maxBoms)
-            {
-                await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), string.Join(',', bomIds));
-                return;
-            }
-        }
-
-        if (bomIds.Count == 0)
-        {
-            await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), "");
-            return;
-        }
-
-        var bomList = string.Join(',', bomIds);
-
-        var lastEventId = LastEventId(http);
-        var cursor = new MultiBomCursor(bomIds);
-        if (lastEventId is not null && !MultiBomCursor.TryParse(lastEventId, bomIds, MultiBomCursor.MaxLength(maxBoms), out cursor))
-        {
-            await RefuseAsync(http, ApiProblems.InvalidCursor(), bomList);
-            return;
-        }
-
-        // Each BOM opened as its own stream would be (ownership, replay or snapshot, the 204 case), all at once: a
-        // reconnect waits for the slowest BOM's round trips, not for the sum of them. One BOM that is unknown or another
-        // tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
-        var waiter = new StreamWaiter(); // one wait for every BOM of the stream
-        var opening = new Task<(OpenStreamStatus Status, EnrichmentStream? Stream)>[bomIds.Count];
-        for (var i = 0; i < bomIds.Count; i++)
-        {
-            opening[i] = bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), waiter, cancel).AsTask();
-        }
-
-        // Every open ends before anything is decided (what the failed ones threw is read below), so none is left behind.
-        await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-
-        var boms = new ConnectedBom[bomIds.Count];
-        var streams = new List<EnrichmentStream>(bomIds.Count);
-        var notFound = false;
-        Exception? failure = null;
-        for (var i = 0; i < bomIds.Count; i++)
-        {
-            if (!opening[i].IsCompletedSuccessfully)
-            {
-                failure ??= opening[i].Exception?.InnerException ?? new OperationCanceledException(cancel);
-                continue;
-            }
-
-            var (status, stream) = opening[i].Result;
-            notFound |= status == OpenStreamStatus.NotFound;
-            boms[i] = new ConnectedBom { BomId = bomIds[i], Recovered = stream?.Recovered ?? true, Ended = stream is null };
-            if (stream is not null)
-            {
-                streams.Add(stream);
-            }
-        }
-
-        if (failure is not null || notFound)
-        {
-            await DisposeAllAsync(streams);
-            switch (failure)
-            {
-                case BusUnavailableException: // e.g. Redis down: 503 as the single-BOM stream answers it
-                    await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
-                    return;
-                case not null:
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-                    break;
-            }
-
-            await RefuseAsync(http, ApiProblems.BomNotFound(), bomList);
-            return;
-        }
-
-        if (streams.Count == 0)
-        {
-            http.Response.StatusCode = StatusCodes.Status204NoContent; // every BOM ended at the cursor: stop reconnecting
-            return;
-        }
-
-        await using var multi = new MultiBomStream(streams, waiter);
-        SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
-        metrics.OpenConnections.Add(1, SseTransport);
         try
         {
-            Ended(http, bomList, await ServeAsync(http, multi, new MultiBomConnectedEvent { Boms = boms },
-                EnrichmentJsonContext.Default.MultiBomConnectedEvent, new SseStreamSink(http, time, cursor)));
+            var tenantId = Tenant(http);
+            var cancel = http.RequestAborted;
+            var maxBoms = sseOptions.Value.MaxBomsPerStream;
+            var bomIds = new List<string>();
+            foreach (var requested in http.Request.Query["bom_id"])
+            {
+                if (requested is null || !BomIds.IsValid(requested))
+                {
+                    await RefuseAsync(http, ApiProblems.InvalidBomId(), requested ?? "");
+                    return;
+                }
+
+                if (!bomIds.Contains(requested))
+                {
+                    bomIds.Add(requested); // a repeated id keeps its first place
+                }
+
+                if (bomIds.Count > maxBoms)
+                {
+                    await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), string.Join(',', bomIds));
+                    return;
+                }
+            }
+
+            if (bomIds.Count == 0)
+            {
+                await RefuseAsync(http, ApiProblems.InvalidBomId($"A stream watches 1 to {maxBoms} BOMs (bom_id=...&bom_id=...)."), "");
+                return;
+            }
+
+            var bomList = string.Join(',', bomIds);
+
+            var lastEventId = LastEventId(http);
+            var cursor = new MultiBomCursor(bomIds);
+            if (lastEventId is not null && !MultiBomCursor.TryParse(lastEventId, bomIds, MultiBomCursor.MaxLength(maxBoms), out cursor))
+            {
+                await RefuseAsync(http, ApiProblems.InvalidCursor(), bomList);
+                return;
+            }
+
+            // Each BOM opened as its own stream would be (ownership, replay or snapshot, the 204 case), all at once: a
+            // reconnect waits for the slowest BOM's round trips, not for the sum of them. One BOM that is unknown or another
+            // tenant's refuses the whole request with the single-BOM stream's 404, not saying which.
+            var waiter = new StreamWaiter(); // one wait for every BOM of the stream
+            var opening = new Task<(OpenStreamStatus Status, EnrichmentStream? Stream)>[bomIds.Count];
+            for (var i = 0; i < bomIds.Count; i++)
+            {
+                opening[i] = bus.OpenStreamAsync(bomIds[i], tenantId, cursor[i]?.ToString(), waiter, cancel).AsTask();
+            }
+
+            // Every open ends before anything is decided (what the failed ones threw is read below), so none is left behind.
+            await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+            var boms = new ConnectedBom[bomIds.Count];
+            var streams = new List<EnrichmentStream>(bomIds.Count);
+            var notFound = false;
+            Exception? failure = null;
+            for (var i = 0; i < bomIds.Count; i++)
+            {
+                if (!opening[i].IsCompletedSuccessfully)
+                {
+                    failure ??= opening[i].Exception?.InnerException ?? new OperationCanceledException(cancel);
+                    continue;
+                }
+
+                var (status, stream) = opening[i].Result;
+                notFound |= status == OpenStreamStatus.NotFound;
+                boms[i] = new ConnectedBom { BomId = bomIds[i], Recovered = stream?.Recovered ?? true, Ended = stream is null };
+                if (stream is not null)
+                {
+                    streams.Add(stream);
+                }
+            }
+
+            if (failure is not null || notFound)
+            {
+                await DisposeAllAsync(streams);
+                switch (failure)
+                {
+                    case BusUnavailableException: // e.g. Redis down: 503 as the single-BOM stream answers it
+                        await BusUnavailableFilter.Answer(http.Response).ExecuteAsync(http);
+                        return;
+                    case not null:
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                        break;
+                }
+
+                await RefuseAsync(http, ApiProblems.BomNotFound(), bomList);
+                return;
+            }
+
+            if (streams.Count == 0)
+            {
+                http.Response.StatusCode = StatusCodes.Status204NoContent; // every BOM ended at the cursor: stop reconnecting
+                return;
+            }
+
+            SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
+            var opened = SseOpenedStream.Of(new MultiBomStream(streams, waiter), lease, new SseStreamSink(http, time, cursor), Expiry(http), bomList);
+            lease = null; // the opened stream's now
+            await HandOverAsync(http, opened, new MultiBomConnectedEvent { Boms = boms }, EnrichmentJsonContext.Default.MultiBomConnectedEvent);
         }
         finally
         {
-            metrics.OpenConnections.Add(-1, SseTransport);
+            lease?.Dispose();
         }
     }
 
@@ -267,26 +271,99 @@ public sealed class SseHandler(
     }
 
     /// <summary>
-    /// Writes the response head, <c>retry:</c> and <c>connected</c>, and starts the pump; the handler awaits it in its
-    /// own frame (an idle stream holds every suspended frame for its whole life).
+    /// The first middleware, for a request routed to a stream endpoint: runs the rest of the pipeline (the exception
+    /// handler, CORS, authentication, authorization, the endpoint), which answers every refusal exactly as for any
+    /// other endpoint; once it has returned, serves the stream its endpoint opened, if any, until it ends or the client
+    /// leaves. An idle stream holds this frame and the pump's, no middleware's.
     /// </summary>
-    private Task<(string? Reason, bool EndWritten)> ServeAsync<T>(HttpContext http, IBusEventStream stream, T connected,
-        JsonTypeInfo<T> connectedType, SseStreamSink sink)
+    /// <param name="http">The request.</param>
+    /// <param name="pipeline">The rest of the request pipeline.</param>
+    internal async Task ServeAsync(HttpContext http, RequestDelegate pipeline)
     {
-        var response = http.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        try
+        {
+            await pipeline(http);
+        }
+        catch when (http.Features.Get<SseOpenedStream>() is { } orphan)
+        {
+            // Nothing after the endpoint throws today; if something did, the lease must not be held forever.
+            http.Features.Set<SseOpenedStream>(null);
+            await orphan.DisposeAsync();
+            throw;
+        }
 
-        var writer = response.BodyWriter;
-        SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-        SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+        if (http.Features.Get<SseOpenedStream>() is not { } opened)
+        {
+            return; // refused, 204, or a preflight: answered by the pipeline
+        }
 
-        return pump.RunAsync(stream, sink, keepAlive: true, http.User.GetExpiry() ?? DateTimeOffset.MaxValue,
-            http.RequestAborted, host.ApplicationStopping);
+        await using (opened)
+        {
+            await ReleaseRequestStateAsync(http);
+            metrics.OpenConnections.Add(1, SseTransport);
+            try
+            {
+                Ended(http, opened.BomIds, await pump.RunAsync(opened.Stream, opened.Sink, keepAlive: true, opened.ExpiresAt,
+                    http.RequestAborted, host.ApplicationStopping));
+            }
+            finally
+            {
+                metrics.OpenConnections.Add(-1, SseTransport);
+            }
+        }
     }
+
+    /// <summary>
+    /// Writes the response head, <c>retry:</c> and <c>connected</c> (the response starts: what fails from here on
+    /// cannot be answered with a status anyway) and hands the stream over to <see cref="ServeAsync"/>.
+    /// </summary>
+    private async Task HandOverAsync<T>(HttpContext http, SseOpenedStream opened, T connected, JsonTypeInfo<T> connectedType)
+    {
+        try
+        {
+            var response = http.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
+            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+            var writer = response.BodyWriter;
+            SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
+            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+            http.Features.Set(opened);
+        }
+        catch
+        {
+            await opened.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Lets go of what the pipeline left on the request and the stream does not use: the request's DI scope (the
+    /// authentication handler provider and JwtBearer's handler, the policy evaluator), the authentication result and
+    /// principal (the stream has read what it needs of them: tenant, subject, expiry), and the item dictionary CORS and
+    /// authorization marked. The stream resolves nothing per request from here on: its services are singletons.
+    /// </summary>
+    private async ValueTask ReleaseRequestStateAsync(HttpContext http)
+    {
+        var features = http.Features;
+        features.Set<SseOpenedStream>(null);
+        if (features.Get<IServiceProvidersFeature>() is IAsyncDisposable scope)
+        {
+            await scope.DisposeAsync();
+        }
+
+        http.RequestServices = services;
+        features.Set<IAuthenticateResultFeature>(null);
+        features.Set<IHttpAuthenticationFeature>(null);
+        features.Set<IAuthenticationFeature>(null);
+        features.Set<IItemsFeature>(null);
+    }
+
+    // The token's expiry: the stream ends with token_expired then.
+    private static DateTimeOffset Expiry(HttpContext http) => http.User.GetExpiry() ?? DateTimeOffset.MaxValue;
 
     private void Ended(HttpContext http, string bomIds, (string? Reason, bool EndWritten) ended)
     {
