@@ -23,7 +23,7 @@ public sealed class SseAuthTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static string Mint(string key = HubServer.SigningKey, string issuer = "notificationhub", string audience = "notificationhub",
+    internal static string Mint(string key = HubServer.SigningKey, string issuer = "notificationhub", string audience = "notificationhub",
         TimeSpan? lifetime = null, bool withTenant = true)
     {
         var now = DateTime.UtcNow;
