@@ -331,6 +331,11 @@ public sealed class SseHandler(
             var writer = response.BodyWriter;
             SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
             SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+
+            // The authentication result is read (nothing after the endpoint reads it); let go of it before the
+            // hand-over's feature is added, so that the request's list of extra features does not grow for it.
+            http.Features.Set<IAuthenticateResultFeature>(null);
+            http.Features.Set<IAuthenticationFeature>(null);
             http.Features.Set(opened);
         }
         catch
@@ -342,9 +347,9 @@ public sealed class SseHandler(
 
     /// <summary>
     /// Lets go of what the pipeline left on the request and the stream does not use: the request's DI scope (the
-    /// authentication handler provider and JwtBearer's handler, the policy evaluator), the authentication result and
-    /// principal (the stream has read what it needs of them: tenant, subject, expiry), and the item dictionary CORS and
-    /// authorization marked. The stream resolves nothing per request from here on: its services are singletons.
+    /// authentication handler provider and JwtBearer's handler, the policy evaluator), the principal (the stream has
+    /// read what it needs of it: tenant, subject, expiry; the authentication result went at the hand-over), and the
+    /// item dictionary CORS and authorization marked. The stream resolves nothing per request from here on: its services are singletons.
     /// </summary>
     private async ValueTask ReleaseRequestStateAsync(HttpContext http)
     {
@@ -356,9 +361,7 @@ public sealed class SseHandler(
         }
 
         http.RequestServices = services;
-        features.Set<IAuthenticateResultFeature>(null);
         features.Set<IHttpAuthenticationFeature>(null);
-        features.Set<IAuthenticationFeature>(null);
         features.Set<IItemsFeature>(null);
     }
 
