@@ -69,7 +69,7 @@ public static class NotificationHubHosting
         app.UseEnrichmentStreams();
         app.UseExceptionHandler();
         // Not on the streams: every answer of theirs has a body (problem+json, or the stream itself), and a stream's
-        // request would hold the status pages' suspended frame for the stream's whole life.
+        // request would keep the status pages' feature for the stream's whole life.
         app.UseWhen(http => !SseEndpoints.IsStream(http), branch => branch.UseStatusCodePages());
         app.UseDemoPage();
         app.UseSinglePublishShortcut(); // a worker's single publish with a cached token skips what follows up to its endpoint

@@ -60,6 +60,7 @@ public sealed class SseHandler(
             return;
         }
 
+        SseOpenedStream? opened = null;
         try
         {
             if (!BomIds.IsValid(bomId))
@@ -98,15 +99,19 @@ public sealed class SseHandler(
                 return;
             }
 
-            SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
-            var opened = SseOpenedStream.Of(stream, lease, new SseStreamSink(http, time), Expiry(http), bomId);
+            opened = SseOpenedStream.Of(stream!, lease, new SseStreamSink(http, time), Expiry(http), bomId);
             lease = null; // the opened stream's now
-            await HandOverAsync(http, opened, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered },
-                EnrichmentJsonContext.Default.ConnectedEvent);
+            SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
+            HandOver(http, opened, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
+            opened = null; // ServeAsync's now
         }
         finally
         {
             lease?.Dispose();
+            if (opened is not null)
+            {
+                await opened.DisposeAsync(); // failed before the hand-over
+            }
         }
     }
 
@@ -124,6 +129,7 @@ public sealed class SseHandler(
             return;
         }
 
+        SseOpenedStream? opened = null;
         try
         {
             var tenantId = Tenant(http);
@@ -223,14 +229,19 @@ public sealed class SseHandler(
                 return;
             }
 
-            SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
-            var opened = SseOpenedStream.Of(new MultiBomStream(streams, waiter), lease, new SseStreamSink(http, time, cursor), Expiry(http), bomList);
+            opened = SseOpenedStream.Of(new MultiBomStream(streams, waiter), lease, new SseStreamSink(http, time, cursor), Expiry(http), bomList);
             lease = null; // the opened stream's now
-            await HandOverAsync(http, opened, new MultiBomConnectedEvent { Boms = boms }, EnrichmentJsonContext.Default.MultiBomConnectedEvent);
+            SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
+            HandOver(http, opened, new MultiBomConnectedEvent { Boms = boms }, EnrichmentJsonContext.Default.MultiBomConnectedEvent);
+            opened = null; // ServeAsync's now
         }
         finally
         {
             lease?.Dispose();
+            if (opened is not null)
+            {
+                await opened.DisposeAsync(); // failed before the hand-over
+            }
         }
     }
 
@@ -317,32 +328,24 @@ public sealed class SseHandler(
     /// Writes the response head, <c>retry:</c> and <c>connected</c> (the response starts: what fails from here on
     /// cannot be answered with a status anyway) and hands the stream over to <see cref="ServeAsync"/>.
     /// </summary>
-    private async Task HandOverAsync<T>(HttpContext http, SseOpenedStream opened, T connected, JsonTypeInfo<T> connectedType)
+    private void HandOver<T>(HttpContext http, SseOpenedStream opened, T connected, JsonTypeInfo<T> connectedType)
     {
-        try
-        {
-            var response = http.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
-            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-            var writer = response.BodyWriter;
-            SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
-            SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
+        var writer = response.BodyWriter;
+        SseFrame.WriteRetry(writer, sseOptions.Value.RetryInterval);
+        SseStreamSink.WriteJsonEvent(writer, EnrichmentEventNames.Connected, connected, connectedType);
 
-            // The authentication result is read (nothing after the endpoint reads it); let go of it before the
-            // hand-over's feature is added, so that the request's list of extra features does not grow for it.
-            http.Features.Set<IAuthenticateResultFeature>(null);
-            http.Features.Set<IAuthenticationFeature>(null);
-            http.Features.Set(opened);
-        }
-        catch
-        {
-            await opened.DisposeAsync();
-            throw;
-        }
+        // The authentication result is read (nothing after the endpoint reads it); let go of it before the
+        // hand-over's feature is added, so that the request's list of extra features does not grow for it.
+        http.Features.Set<IAuthenticateResultFeature>(null);
+        http.Features.Set<IAuthenticationFeature>(null);
+        http.Features.Set(opened);
     }
 
     /// <summary>

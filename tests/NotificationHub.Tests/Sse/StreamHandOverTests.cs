@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NotificationHub.Contracts;
 using NotificationHub.Tests.Infrastructure;
 
@@ -53,6 +54,45 @@ public sealed class StreamHandOverTests
         await server.PublishAsync(bom, "acme", EnrichmentEventNames.Progress, processed: 1);
         var events = await sse.ReadUntilAsync(EnrichmentEventNames.Progress);
         Assert.Equal(EnrichmentEventNames.Progress, events[^1].Event);
+    }
+
+    [Theory]
+    [MemberData(nameof(SingleOrMulti))]
+    public async Task An_exception_while_opening_a_stream_gets_the_exception_handlers_500_once_logged_and_releases_the_stream_and_lease(bool multi)
+    {
+        // A logging provider that fails once, on the "stream opened" line: the endpoint throws after it opened the
+        // bus stream and took the lease, before the response started.
+        var failing = new FailingOnceOnStreamOpened();
+        var logs = new CapturingLoggerProvider();
+        await using var server = await HubServer.StartAsync(
+            new Dictionary<string, string?> { ["RateLimiting:PerUserConcurrentConnections"] = "1" },
+            configure: builder =>
+            {
+                builder.Logging.AddProvider(failing);
+                builder.Logging.AddProvider(logs);
+                builder.Logging.AddFilter(typeof(NotificationHub.Server.Sse.SseHandler).FullName, LogLevel.Debug);
+            });
+        var bom = $"bom-throws-{Guid.NewGuid():N}";
+        await server.PublishAsync(bom, "acme", EnrichmentEventNames.Started);
+        var token = server.Token("acme");
+
+        await using (var failed = await (multi ? server.OpenMultiStreamAsync([bom], token) : server.OpenStreamAsync(bom, token)))
+        {
+            // The exception handler's answer: its problem details writer does not write for a client that accepts
+            // only text/event-stream (EventSource), so a bare 500, as before streams were served after the pipeline.
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal("", await failed.Response.Content.ReadAsStringAsync().Bounded());
+        }
+
+        // Logged once, by the exception handler (Kestrel saw a handled request).
+        var logged = Assert.Single(logs.Entries, e => e.Exception is AggregateException { InnerException: FailingOnceOnStreamOpened.Failure });
+        Assert.Equal("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", logged.Category);
+        await Eventually.WaitUntilAsync(() => server.Bus.LocalSubscriptionCount == 0, "the opened bus stream was closed");
+
+        // The lease went too: the same user's only allowed stream opens.
+        await using var sse = await (multi ? server.OpenMultiStreamAsync([bom], token) : server.OpenStreamAsync(bom, token));
+        Assert.Equal(HttpStatusCode.OK, sse.StatusCode);
+        Assert.Equal(EnrichmentEventNames.Connected, (await sse.ReadEventAsync())!.Event);
     }
 
     public static TheoryData<string> Refusals() =>
@@ -151,6 +191,34 @@ public sealed class StreamHandOverTests
         static string B64(string json) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(json);
         var exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
         return $"{B64("""{"alg":"none","typ":"JWT"}""")}.{B64($$"""{"sub":"m","tenant_id":"acme","iss":"notificationhub","aud":"notificationhub","exp":{{exp}}}""")}.";
+    }
+
+    /// <summary>A logger provider whose first "SSE stream opened" line throws.</summary>
+    private sealed class FailingOnceOnStreamOpened : ILoggerProvider, ILogger
+    {
+        private int _failed;
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == typeof(NotificationHub.Server.Sse.SseHandler).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Name == "Opened" && Interlocked.Exchange(ref _failed, 1) == 0)
+            {
+                throw new Failure();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        public sealed class Failure() : Exception("The log failed.");
     }
 
     /// <summary>Counts policy evaluations: the authorization service calls every registered handler once per evaluation.</summary>
