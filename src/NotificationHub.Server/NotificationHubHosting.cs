@@ -68,8 +68,9 @@ public static class NotificationHubHosting
         // and is served once the pipeline has returned, so no middleware frame is suspended under an idle stream.
         app.UseEnrichmentStreams();
         app.UseExceptionHandler();
-        // Not on the streams: every answer of theirs has a body (problem+json, or the stream itself), and a stream's
-        // request would keep the status pages' feature for the stream's whole life.
+        // Not on the streams: every refusal of theirs has a problem body already, and a stream's request would keep the
+        // status pages' feature for the stream's whole life. (The exception handler's 500 to an Accept of only
+        // text/event-stream has none: the problem writer declines that Accept, and EventSource reads no body anyway.)
         app.UseWhen(http => !SseEndpoints.IsStream(http), branch => branch.UseStatusCodePages());
         app.UseDemoPage();
         app.UseSinglePublishShortcut(); // a worker's single publish with a cached token skips what follows up to its endpoint
