@@ -149,6 +149,8 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
     private IDatabase Db => _redis.GetDatabase();
 
     /// <inheritdoc />
+    /// <remarks>The state machine's box is pooled (one per publish otherwise): the bus awaits the ValueTask once.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<string> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         // Checked here because the script splices blindly: a malformed template would be stored before C# noticed.
