@@ -156,67 +156,38 @@ public sealed partial class EnrichmentEventBus
         }
 
         using var receive = BusTracing.StartReceive(busEvent, traceParent);
-        var taken = t_taken ??= [];
-        try
+        lock (topic.Gate)
         {
-            lock (topic.Gate)
+            if (topic.Recovering)
             {
-                if (topic.Recovering)
+                // Held back until the log was re-read, so a live event never overtakes a recovered one.
+                if (topic.Pending.Count < _options.SubscriberQueueCapacity)
                 {
-                    // Held back until the log was re-read, so a live event never overtakes a recovered one.
-                    if (topic.Pending.Count < _options.SubscriberQueueCapacity)
-                    {
-                        topic.Pending.Add(busEvent);
-                    }
-                    else if (busEvent.HasLogId)
-                    {
-                        topic.PendingOverflowed = true; // not lost: recovery reads the log once more
-                    }
-                    else
-                    {
-                        Drop(topic.BomId, "live-only message while recovering, too many pending");
-                    }
-
-                    return;
+                    topic.Pending.Add(busEvent);
+                }
+                else if (busEvent.HasLogId)
+                {
+                    topic.PendingOverflowed = true; // not lost: recovery reads the log once more
+                }
+                else
+                {
+                    Drop(topic.BomId, "live-only message while recovering, too many pending");
                 }
 
-                var delivered = FanOut(topic, busEvent, taken);
-                receive?.SetTag(BusTracing.SubscribersAttribute, delivered);
+                return;
             }
-        }
-        finally
-        {
-            WakeTaken(taken); // outside the gate
+
+            var delivered = FanOut(topic, busEvent);
+            receive?.SetTag(BusTracing.SubscribersAttribute, delivered);
         }
     }
-
-    // The readers whose waits the fan-out took resume in turn on one work item; a single one on its own, as before.
-    // No reader ever runs on the dispatching (the channel's) thread.
-    private static void WakeTaken(List<StreamWaiter> taken)
-    {
-        var count = taken.Count;
-        if (count == 1)
-        {
-            taken[0].CompleteTaken(inline: false);
-        }
-        else if (count > 1)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(new WakeBatch([.. taken], count), preferLocal: false);
-        }
-
-        taken.Clear();
-    }
-
-    // The fan-out's scratch list of taken waits, per dispatching thread (a thread dispatches one event at a time).
-    [ThreadStatic]
-    private static List<StreamWaiter>? t_taken;
 
     /// <summary>
     /// Writes an event once into the topic's ring and wakes every subscriber; one more than the ring's capacity
     /// behind is cut off instead. Called under <see cref="BomTopic.Gate"/>.
     /// </summary>
     /// <returns>The subscribers woken for it.</returns>
-    internal int FanOut(BomTopic topic, BusEvent busEvent, List<StreamWaiter>? taken = null)
+    internal int FanOut(BomTopic topic, BusEvent busEvent)
     {
         if (busEvent.HasLogId)
         {
@@ -244,16 +215,7 @@ public sealed partial class EnrichmentEventBus
                 continue;
             }
 
-            // No reference to the event is written here: the subscriber reads it from the ring.
-            if (taken is null)
-            {
-                subscriber.Wake();
-            }
-            else if (subscriber.Waiter.TakeForEvent())
-            {
-                taken.Add(subscriber.Waiter);
-            }
-
+            subscriber.Wake(); // no reference to the event is written here: the subscriber reads it from the ring
             delivered++;
         }
 

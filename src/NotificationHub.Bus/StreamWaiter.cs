@@ -66,7 +66,6 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
             }
         }
 
-        _waiter.RunContinuationsAsynchronously = true;
         _waiter.SetResult(true);
     }
 
@@ -97,44 +96,6 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
             }
         }
 
-        _waiter.RunContinuationsAsynchronously = true;
-        _waiter.SetResult(true);
-    }
-
-    /// <summary>
-    /// The fan-out's wake-up of a private waiter whose reader waits, taken without completing it: true when the caller
-    /// now owns the pending wait and must complete it with <see cref="CompleteTaken"/>, outside the fan-out's lock.
-    /// A shared waiter (or a reader not waiting) is woken as by <see cref="WakeForEvent"/>, and false returned.
-    /// </summary>
-    internal bool TakeForEvent()
-    {
-        if (_shared)
-        {
-            Wake();
-            return false;
-        }
-
-        if (!_waiting)
-        {
-            return false; // as in WakeForEvent
-        }
-
-        lock (_lock)
-        {
-            return TakeWaiterLocked();
-        }
-    }
-
-    /// <summary>
-    /// Completes a wait taken by <see cref="TakeForEvent"/>. <paramref name="inline"/>: the reader's continuation runs
-    /// on this thread before this returns (up to its next wait or pending write), so that one thread-pool work item
-    /// wakes all of an event's readers in turn instead of one work item each.
-    /// </summary>
-    internal void CompleteTaken(bool inline)
-    {
-        // Only the completer that took the wait touches the flag before completing it; every other completion path
-        // sets it back, so the reader's continuation runs inline only for the fan-out's batch.
-        _waiter.RunContinuationsAsynchronously = !inline;
         _waiter.SetResult(true);
     }
 
@@ -159,7 +120,6 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
             }
         }
 
-        _waiter.RunContinuationsAsynchronously = true;
         if (error is null)
         {
             _waiter.SetResult(false);
@@ -229,7 +189,6 @@ public sealed class StreamWaiter : IValueTaskSource<bool>
             _waitCancellation = default; // being run: nothing to unregister
         }
 
-        _waiter.RunContinuationsAsynchronously = true;
         _waiter.SetException(new OperationCanceledException(token));
     }
 

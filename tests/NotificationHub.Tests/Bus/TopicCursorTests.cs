@@ -330,52 +330,6 @@ public sealed class TopicCursorTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    [Fact]
-    public async Task An_event_resumes_its_waiting_readers_one_after_another_on_one_pool_thread_not_the_dispatching_one()
-    {
-        var (bus, topic) = NewTopic(capacity: 8);
-        var readers = Enumerable.Range(0, 5).Select(_ => Join(topic)).ToArray();
-        var resumed = readers.Select(ResumeAsync).ToArray();
-
-        DispatchMarked(bus, topic, Event(Id(1)));
-        var threads = await Task.WhenAll(resumed).WaitAsync(Timeout);
-
-        // One work item for the event's readers (one per reader before), never inside the channel's dispatch.
-        Assert.Single(threads.Distinct());
-        Assert.All(readers, reader => Assert.True(reader.TryTake(out _)));
-
-        // A single waiting reader is resumed on its own work item, as before.
-        var single = NewTopic(capacity: 8);
-        var alone = ResumeAsync(Join(single.Topic));
-        DispatchMarked(single.Bus, single.Topic, Event(Id(1)));
-        await alone.WaitAsync(Timeout);
-    }
-
-    [ThreadStatic]
-    private static bool t_dispatching;
-
-    private static void DispatchMarked(EnrichmentEventBus bus, BomTopic topic, BusEvent busEvent)
-    {
-        t_dispatching = true;
-        try
-        {
-            bus.Dispatch(topic, busEvent, default);
-        }
-        finally
-        {
-            t_dispatching = false;
-        }
-    }
-
-    private static async Task<int> ResumeAsync(TopicCursor reader)
-    {
-        var wait = reader.WaitToReadAsync(CancellationToken.None);
-        Assert.False(wait.IsCompleted); // waiting when the event comes
-        Assert.True(await wait.ConfigureAwait(false)); // as a transport's pump: no context to post the continuation to
-        Assert.False(t_dispatching); // not run inline by the dispatching thread
-        return Environment.CurrentManagedThreadId;
-    }
-
     private (EnrichmentEventBus Bus, BomTopic Topic) NewTopic(int capacity)
     {
         var options = new EventBusOptions { SubscriberQueueCapacity = capacity };
