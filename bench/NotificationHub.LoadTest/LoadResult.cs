@@ -93,6 +93,12 @@ internal sealed class LoadResult
 
     public double? ServerAllocatedBytesPerDelivery => ServerAllocatedBytes is { } b && Received > 0 ? b / (double)Received : null;
 
+    /// <summary>Thread-pool work items the server completed while publishing and delivering (its runtime metrics; ours only).</summary>
+    public long? ServerWorkItems { get; set; }
+
+    /// <summary>Work items per published event (one publish request, or one event of a batch), with its deliveries.</summary>
+    public double? ServerWorkItemsPerEvent => ServerWorkItems is { } n && Published > 0 ? n / (double)Published : null;
+
     public IReadOnlyDictionary<string, double> ServerThreadCpu { get; set; } = new Dictionary<string, double>();
 
     /// <summary>The server's garbage collections while publishing and delivering (ours, when it could be traced).</summary>
@@ -123,6 +129,11 @@ internal sealed class LoadResult
         if (ServerAllocatedBytesPerDelivery is { } perDelivery)
         {
             w.WriteLine(string.Create(c, $"  server allocations    {ServerAllocatedBytes / 1048576.0:0.0} MiB, {perDelivery:0} bytes per delivery (publish included)"));
+        }
+
+        if (ServerWorkItemsPerEvent is { } perEvent)
+        {
+            w.WriteLine(string.Create(c, $"  server work items     {ServerWorkItems} thread-pool work items, {perEvent:0.00} per published event ({ServerWorkItems / (double)Math.Max(1, Received):0.000} per delivery)"));
         }
 
         if (ServerGc is { } gc)

@@ -52,6 +52,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         // Our server is a .NET process: its GC events say how much of the latency tail is collection pauses.
         await using var gcPauses = server is not null && !options.IsNchan ? GcPauseRecorder.TryStart(server.Pid, log) : null;
         var allocated0 = await publisher.ServerAllocatedBytesAsync(cancel);
+        var workItems0 = await publisher.ServerWorkItemsAsync(cancel);
         var host0 = HostCpu.Read();
         gcPauses?.Begin();
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -83,6 +84,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.HostStealPercent = Math.Round(HostCpu.Read().StealPercentSince(host0), 1);
         result.RssAfterKiB = ProcStats.RssKiB(pids);
         var allocated1 = await publisher.ServerAllocatedBytesAsync(cancel);
+        var workItems1 = await publisher.ServerWorkItemsAsync(cancel);
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu0;
         var serverCpu = ProcStats.Cpu(pids) - serverCpu0;
         var threads1 = pids.Count > 0 ? ProcStats.CpuByThreadName(pids[0]) : [];
@@ -117,6 +119,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.ServerCpuSeconds = serverCpu.TotalSeconds;
         result.RssSamplesKiB = [.. samples];
         result.ServerAllocatedBytes = allocated0 is { } a0 && allocated1 is { } a1 ? a1 - a0 : null;
+        result.ServerWorkItems = workItems0 is { } w0 && workItems1 is { } w1 ? w1 - w0 : null;
         result.ServerThreadCpu = threads1
             .Select(t => (t.Key, Seconds: t.Value - threads0.GetValueOrDefault(t.Key)))
             .Where(t => t.Seconds > 0.005)

@@ -124,7 +124,17 @@ internal sealed partial class Publisher : IAsyncDisposable
     }
 
     /// <summary>The servers' <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c>, summed (ours), or null.</summary>
-    public async Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel)
+    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel) =>
+        ServerCounterAsync("dotnet_gc_heap_total_allocated_bytes", cancel);
+
+    /// <summary>
+    /// The servers' <c>dotnet.thread_pool.work_item.count</c> from <c>/metrics</c>, summed (ours), or null: every
+    /// hand-over to a worker thread (a socket completion, a task continuation run asynchronously, a queued item).
+    /// </summary>
+    public Task<long?> ServerWorkItemsAsync(CancellationToken cancel) =>
+        ServerCounterAsync("dotnet_thread_pool_work_item_count", cancel);
+
+    private async Task<long?> ServerCounterAsync(string name, CancellationToken cancel)
     {
         if (_options.IsNchan)
         {
@@ -137,7 +147,7 @@ internal sealed partial class Publisher : IAsyncDisposable
             foreach (var url in _options.Urls)
             {
                 var text = await _http.GetStringAsync(new Uri(url, "/metrics"), cancel);
-                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal));
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
                 if (line is null)
                 {
                     return null;

@@ -29,12 +29,114 @@ public static class ChannelMessageReader
 
         try
         {
+            // The bus's own envelopes (every event of our publishers, and every stored one) in one reader pass;
+            // anything the pass is not sure of (another shape, a duplicate or non-string routing field, a string it
+            // cannot transcode) takes the document path below, which decides exactly as before.
+            if (TryReadOwnEnvelope(bomId, message) is { } own)
+            {
+                dropReason = null;
+                return own;
+            }
+
             using var doc = JsonDocument.Parse(message);
             return TryRead(bomId, message, doc.RootElement, out dropReason);
         }
         catch (JsonException)
         {
             dropReason = "not valid JSON";
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // A routing string with an escape that is no Unicode text ("\ud800"): it threw out of the reader before.
+            dropReason = "a string is not Unicode text";
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The document path's fast case without a <see cref="JsonDocument"/>: a JSON object whose <c>event_type</c> is a
+    /// contract name, whose <c>bom_id</c> is the channel's, and whose <c>tenant_id</c> and <c>event_id</c> (a log id)
+    /// are safe tokens, each present once as a string. Null when the message is not such an envelope.
+    /// </summary>
+    /// <exception cref="JsonException">The message is not valid JSON (the document path would throw the same).</exception>
+    private static BusEvent? TryReadOwnEnvelope(string bomId, ReadOnlyMemory<byte> message)
+    {
+        var reader = new Utf8JsonReader(message.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        string? eventType = null, eventId = null, tenantId = null;
+        var bomMatches = false;
+        var seen = 0; // one bit per routing field, to send a duplicate to the document path
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = reader.ValueTextEquals("event_id"u8) ? 1
+                : reader.ValueTextEquals("event_type"u8) ? 2
+                : reader.ValueTextEquals("bom_id"u8) ? 4
+                : reader.ValueTextEquals("tenant_id"u8) ? 8
+                : 0;
+            reader.Read();
+            if (field == 0)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if ((seen & field) != 0 || reader.TokenType != JsonTokenType.String)
+            {
+                return null;
+            }
+
+            seen |= field;
+            switch (field)
+            {
+                case 1:
+                    eventId = TryGetString(ref reader);
+                    break;
+                case 2:
+                    eventType = ContractEventType(ref reader);
+                    break;
+                case 4:
+                    bomMatches = reader.ValueTextEquals(bomId);
+                    break;
+                default:
+                    tenantId = TryGetString(ref reader);
+                    break;
+            }
+        }
+
+        // Read to the end, as the document path does: a message invalid after its routing fields is not valid JSON.
+        while (reader.Read())
+        {
+        }
+
+        return seen == 15 && bomMatches && eventType is not null
+               && tenantId is not null && EventTokens.IsSafe(tenantId)
+               && eventId is not null && EventTokens.IsSafe(eventId) && EventLogId.TryParse(eventId, out _)
+            ? new BusEvent(eventId, eventType, bomId, tenantId, message)
+            : null;
+    }
+
+    // The contract's own name (the constant: no string per event), or null for a legacy or unknown type.
+    private static string? ContractEventType(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals(EnrichmentEventNames.Progress) ? EnrichmentEventNames.Progress
+        : reader.ValueTextEquals(EnrichmentEventNames.Started) ? EnrichmentEventNames.Started
+        : reader.ValueTextEquals(EnrichmentEventNames.Completed) ? EnrichmentEventNames.Completed
+        : reader.ValueTextEquals(EnrichmentEventNames.Failed) ? EnrichmentEventNames.Failed
+        : null;
+
+    // Null for a string that is no Unicode text (a lone surrogate escape): the document path decides about it.
+    private static string? TryGetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
             return null;
         }
     }

@@ -12,10 +12,29 @@ namespace NotificationHub.Bus.Redis;
 /// </remarks>
 public sealed class RedisBusNames
 {
+    // Direct-mapped by the BOM id's hash: a hit costs no allocation (four strings per publish before), the memory
+    // stays bounded however many BOMs a node publishes for, and a collision only builds the names again.
+    private const int CachedBoms = 512;
+
     private readonly RedisBusOptions _options;
+    private readonly RedisBomNames?[] _cache = new RedisBomNames?[CachedBoms];
 
     /// <summary>Creates the names for the given options.</summary>
     public RedisBusNames(RedisBusOptions options) => _options = options;
+
+    /// <summary>The keys and channel name a publish of <paramref name="bomId"/> uses, from a small cache of recent BOMs.</summary>
+    public RedisBomNames ForBom(string bomId, bool sharded)
+    {
+        ref var slot = ref _cache[(int)((uint)bomId.GetHashCode() % CachedBoms)];
+        var names = Volatile.Read(ref slot);
+        if (names is null || names.Sharded != sharded || !string.Equals(names.BomId, bomId, StringComparison.Ordinal))
+        {
+            names = new RedisBomNames(bomId, sharded, OwnerKey(bomId), LogKey(bomId), MetaKey(bomId), ChannelName(bomId, sharded));
+            Volatile.Write(ref slot, names);
+        }
+
+        return names;
+    }
 
     /// <summary>The BOM's replay log: a Redis Stream whose entries hold the envelope JSON in field <see cref="LogEntryField"/>.</summary>
     public RedisKey LogKey(string bomId) => $"{_options.KeyPrefix}{{{bomId}}}:log";

@@ -149,6 +149,8 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
     private IDatabase Db => _redis.GetDatabase();
 
     /// <inheritdoc />
+    /// <remarks>The state machine's box is pooled (one per publish otherwise): the bus awaits the ValueTask once.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<string> AppendAsync(PendingEvent pending, CancellationToken cancellationToken)
     {
         // Checked here because the script splices blindly: a malformed template would be stored before C# noticed.
@@ -159,20 +161,21 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
 
         var bomId = pending.BomId;
         var db = Db;
-        var logKey = _names.LogKey(bomId);
+        var sharded = Sharded("append", bomId);
+        var names = _names.ForBom(bomId, sharded);
+        var logKey = names.LogKey;
         RedisKey[] keys = pending.IdempotencyKey is { } idempotencyKey
-            ? [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId), _names.IdempotencyKey(bomId, idempotencyKey)]
-            : [_names.OwnerKey(bomId), logKey, _names.MetaKey(bomId)];
+            ? [names.OwnerKey, logKey, names.MetaKey, _names.IdempotencyKey(bomId, idempotencyKey)]
+            : [names.OwnerKey, logKey, names.MetaKey];
         var ackTimeout = _options.ReplicaAckTimeout;
         var countReplicas = ackTimeout > TimeSpan.Zero
             && (Volatile.Read(ref _replicasSeen) == 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _countReplicasFrom));
-        var sharded = Sharded("append", bomId);
         RedisValue[] args =
             [
                 pending.TenantId,
                 pending.JsonTemplate,
                 _busOptions.ReplayLogMaxLength,
-                _names.ChannelName(bomId, sharded),
+                names.ChannelName,
                 pending.IsTerminal ? "1" : "0",
                 (long)_busOptions.FinishedRetention.TotalMilliseconds,
                 (long)_busOptions.IdleRetention.TotalMilliseconds,
@@ -211,7 +214,7 @@ public sealed partial class RedisEventBusBackend : IEventBusBackend
         if ((long)reply[2] > 0)
         {
             Volatile.Write(ref _replicasSeen, 1);
-            await WaitForReplicaAsync(new ReplicaAckWaiter(bomId, logKey, keys[2], _names.ChannelName(bomId, sharded),
+            await WaitForReplicaAsync(new ReplicaAckWaiter(bomId, logKey, keys[2], names.ChannelName,
                 sharded ? ShardedPublishCommand : PublishCommand, eventId), ackTimeout, cancellationToken);
         }
         else if (countReplicas && Volatile.Read(ref _replicasSeen) == 0)

@@ -153,6 +153,9 @@ public sealed partial class EnrichmentEventBus
         return template;
     }
 
+    // Pooled: the append nearly always completes asynchronously (a Redis round trip), and its box was allocated
+    // per publish; every caller awaits the ValueTask once (docs/benchmarks.md, "fourth round").
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<string> AppendAsync(string bomId, string tenantId, string eventType, byte[] template, string? idempotencyKey,
         CancellationToken cancellationToken)
     {

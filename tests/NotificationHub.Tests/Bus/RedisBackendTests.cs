@@ -289,6 +289,30 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public void A_boms_publish_names_are_built_once_and_are_the_names_of_the_layout()
+    {
+        var names = new RedisBusNames(new RedisBusOptions { KeyPrefix = "p:", ChannelPrefix = "c:" });
+
+        var first = names.ForBom("bom-1", sharded: false);
+        var sharded = names.ForBom("bom-1", sharded: true);
+
+        Assert.Equal(("p:{bom-1}:owner", "p:{bom-1}:log", "p:{bom-1}:meta", "c:bom-1"),
+            (first.OwnerKey.ToString(), first.LogKey.ToString(), first.MetaKey.ToString(), first.ChannelName));
+        Assert.Equal("c:{bom-1}", sharded.ChannelName);
+        var again = names.ForBom("bom-1", sharded: true);
+        Assert.Same(sharded, again);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        names.ForBom("bom-1", sharded: true);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // Many BOMs share the bounded cache; each still gets its own names.
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.Equal($"p:{{bom-{i}}}:log", names.ForBom($"bom-{i}", sharded: false).LogKey.ToString());
+        }
+    }
+
+    [Fact]
     public void The_template_prefix_is_the_14_bytes_the_script_assumes()
     {
         Assert.Equal(14, EnvelopeTemplate.PrefixLength);
