@@ -99,18 +99,4 @@ public sealed class SinglePublishShortcutTests
         using var anonymous = await server.Client.PostAsync($"api/enrichment/{bom}/events", new StringContent(Progress, Encoding.UTF8, "application/json")).Bounded();
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
-
-    /// <summary>Counts policy evaluations: the authorization service calls every registered handler once per evaluation.</summary>
-    private sealed class CountingAuthorizationHandler : IAuthorizationHandler
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public Task HandleAsync(AuthorizationHandlerContext context)
-        {
-            Interlocked.Increment(ref _count);
-            return Task.CompletedTask;
-        }
-    }
 }

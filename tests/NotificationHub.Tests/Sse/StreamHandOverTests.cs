@@ -221,20 +221,6 @@ public sealed class StreamHandOverTests
         public sealed class Failure() : Exception("The log failed.");
     }
 
-    /// <summary>Counts policy evaluations: the authorization service calls every registered handler once per evaluation.</summary>
-    private sealed class CountingAuthorizationHandler : IAuthorizationHandler
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public Task HandleAsync(AuthorizationHandlerContext context)
-        {
-            Interlocked.Increment(ref _count);
-            return Task.CompletedTask;
-        }
-    }
-
     /// <summary>The framework's result handler, noting when its call into the endpoint (a success's) has returned.</summary>
     private sealed class ReturnWatchingResultHandler : IAuthorizationMiddlewareResultHandler
     {
