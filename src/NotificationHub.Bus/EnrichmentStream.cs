@@ -7,7 +7,7 @@ namespace NotificationHub.Bus;
 /// duplicates at the seam removed. It ends after a terminal event. Not thread-safe: one reader.
 /// Dispose it to leave the BOM (frees the node's backend subscription when it was the last watcher).
 /// </summary>
-public sealed class EnrichmentStream : IBusEventStream, IAsyncDisposable
+public sealed class EnrichmentStream : IBusEventStream
 {
     private readonly EnrichmentEventBus _bus;
     private readonly TopicCursor _subscription;

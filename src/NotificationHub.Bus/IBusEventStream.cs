@@ -4,9 +4,10 @@ namespace NotificationHub.Bus;
 
 /// <summary>
 /// What <see cref="StreamPump"/> reads: one BOM's <see cref="EnrichmentStream"/>, or a <see cref="MultiBomStream"/>
-/// over several. One reader; only <see cref="Wake"/> may be called from any thread.
+/// over several. One reader; only <see cref="Wake"/> may be called from any thread. Disposing it closes it (its
+/// subscriptions released).
 /// </summary>
-public interface IBusEventStream
+public interface IBusEventStream : IAsyncDisposable
 {
     /// <summary>True once every BOM's terminal event was read: nothing follows.</summary>
     bool Ended { get; }

@@ -12,7 +12,7 @@ namespace NotificationHub.Bus;
 /// Waiting on any of N streams costs nothing per stream: they were all opened with one <see cref="StreamWaiter"/>,
 /// which the bus wakes for an event, a cut-off or the end of any of them, so <see cref="WaitToReadAsync"/> is one wait.
 /// </remarks>
-public sealed class MultiBomStream : IBusEventStream, IAsyncDisposable
+public sealed class MultiBomStream : IBusEventStream
 {
     private readonly EnrichmentStream[] _streams;
     private readonly StreamWaiter _waiter;

@@ -99,7 +99,7 @@ public sealed class SseHandler(
                 return;
             }
 
-            opened = SseOpenedStream.Of(stream!, lease, new SseStreamSink(http, time), Expiry(http), bomId);
+            opened = new SseOpenedStream(stream!, lease, new SseStreamSink(http, time), Expiry(http), bomId);
             lease = null; // the opened stream's now
             SseLog.Opened(logger, bomId, tenantId, lastEventId, stream!.Recovered);
             HandOver(http, opened, new ConnectedEvent { BomId = bomId, Recovered = stream.Recovered }, EnrichmentJsonContext.Default.ConnectedEvent);
@@ -229,7 +229,7 @@ public sealed class SseHandler(
                 return;
             }
 
-            opened = SseOpenedStream.Of(new MultiBomStream(streams, waiter), lease, new SseStreamSink(http, time, cursor), Expiry(http), bomList);
+            opened = new SseOpenedStream(new MultiBomStream(streams, waiter), lease, new SseStreamSink(http, time, cursor), Expiry(http), bomList);
             lease = null; // the opened stream's now
             SseLog.Opened(logger, bomList, tenantId, lastEventId, boms.All(b => b.Recovered));
             HandOver(http, opened, new MultiBomConnectedEvent { Boms = boms }, EnrichmentJsonContext.Default.MultiBomConnectedEvent);

@@ -10,7 +10,7 @@ namespace NotificationHub.Server.Sse;
 /// suspended under an idle stream (docs/benchmarks.md, "Streams authenticated in their handler").
 /// </summary>
 /// <remarks>Owns the stream and the lease from its creation: disposing it closes the one and releases the other.</remarks>
-internal sealed class SseOpenedStream(IBusEventStream stream, IAsyncDisposable closing, RateLimitLease lease, SseStreamSink sink,
+internal sealed class SseOpenedStream(IBusEventStream stream, RateLimitLease lease, SseStreamSink sink,
     DateTimeOffset expiresAt, string bomIds) : IAsyncDisposable
 {
     /// <summary>The bus stream (one BOM's, or a multi-BOM stream).</summary>
@@ -25,17 +25,12 @@ internal sealed class SseOpenedStream(IBusEventStream stream, IAsyncDisposable c
     /// <summary>The stream's BOM ids, comma-separated, for the log.</summary>
     public string BomIds => bomIds;
 
-    /// <summary>Opens a stream over <paramref name="stream"/>, which it then owns with <paramref name="lease"/>.</summary>
-    public static SseOpenedStream Of<TStream>(TStream stream, RateLimitLease lease, SseStreamSink sink, DateTimeOffset expiresAt, string bomIds)
-        where TStream : IBusEventStream, IAsyncDisposable =>
-        new(stream, stream, lease, sink, expiresAt, bomIds);
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         using (lease)
         {
-            await closing.DisposeAsync();
+            await stream.DisposeAsync();
         }
     }
 }
