@@ -23,6 +23,7 @@ public sealed class HubServer : IAsyncDisposable
     public const string SigningKey = "notificationhub-test-signing-key-0123456789abcdef";
 
     private readonly WebApplication _app;
+    private int _disposed;
 
     private HubServer(WebApplication app, Uri baseAddress)
     {
@@ -152,6 +153,11 @@ public sealed class HubServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // a test that disposed it early, and its using
+        }
+
         Client.Dispose();
         await StopAsync();
         await _app.DisposeAsync();

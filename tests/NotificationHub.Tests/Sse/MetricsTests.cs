@@ -3,10 +3,8 @@ using NotificationHub.Tests.Infrastructure;
 
 namespace NotificationHub.Tests.Sse;
 
-[Collection(ProcessWideMetricsCollection.Name)]
 public sealed class MetricsTests
 {
-    // Meters are process-wide: this test runs alone (see the collection), and values are at least ours.
     private static void AssertPositive(string text, string metric, string labels = "") =>
         Assert.Matches($"(?m)^{metric}\\{{[^}}]*{labels}[^}}]*\\}} [1-9]|^{metric} [1-9]", text);
 
@@ -42,5 +40,23 @@ public sealed class MetricsTests
 
         // Counters only appear once they moved: slow-consumer disconnects are asserted in SlowConsumerTests, recovered
         // events in RedisRestartTests, dropped channel messages in HostileInputTests.
+    }
+
+    [Fact]
+    public async Task Metrics_of_a_host_count_its_own_instruments_after_another_host_of_the_process_is_disposed()
+    {
+        // Both hosts create the same-named meters. The other host starts first, so its instruments are the first of
+        // those names this host's listener hears; its disposal must not take this host's counts with it.
+        await using var other = await HubServer.StartAsync();
+        await using var server = await HubServer.StartAsync();
+        await other.PublishAsync("bom-other", "acme", EnrichmentEventNames.Started);
+        await server.PublishAsync("bom-own-1", "acme", EnrichmentEventNames.Started);
+        await other.DisposeAsync();
+
+        await server.PublishAsync("bom-own-2", "acme", EnrichmentEventNames.Started);
+        var text = await server.Client.GetStringAsync("metrics").Bounded();
+
+        // Exactly this host's two: neither the other host's publish nor nothing at all.
+        Assert.Matches("(?m)^notificationhub_events_published_total(\\{[^}]*\\})? 2$", text);
     }
 }
