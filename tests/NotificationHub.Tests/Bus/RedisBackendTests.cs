@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Bus.InMemory;
@@ -19,23 +18,9 @@ namespace NotificationHub.Tests.Bus;
 /// and retention, the Lua splice, several nodes, and the DI registration.
 /// </summary>
 [Collection("redis")]
-public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
+public sealed class RedisBackendTests(RedisServerFixture redis) : RedisBusTestBase
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly List<IAsyncDisposable> _disposables = [];
     private readonly string _keyPrefix = $"test:{Guid.NewGuid():N}:";
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var disposable in _disposables)
-        {
-            await disposable.DisposeAsync();
-        }
-
-        await _services.DisposeAsync();
-    }
 
     private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(
         IConnectionMultiplexer? connection = null, string? legacyChannelPrefix = null, TimeSpan? retention = null,
@@ -47,29 +32,8 @@ public sealed class RedisBackendTests(RedisServerFixture redis) : IAsyncLifetime
             IdleRetention = TimeSpan.FromHours(2),
             LogCheckInterval = logCheckInterval ?? TimeSpan.FromSeconds(30),
         };
-        var backend = new RedisEventBusBackend(connection ?? redis.Redis,
-            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, LegacyChannelPrefix = legacyChannelPrefix, ChannelPrefix = channelPrefix }),
-            Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
-        var bus = new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
-            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
-        return (bus, backend);
-    }
-
-    private async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId)
-    {
-        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, null).AsTask().WaitAsync(StepTimeout);
-        Assert.Equal(OpenStreamStatus.Opened, status);
-        _disposables.Add(stream!);
-        return stream!;
-    }
-
-    /// <summary>A BOM known to the bus (started by <see cref="Tenant"/>) with a stream past its snapshot.</summary>
-    private async Task<EnrichmentStream> StartedBomWithStreamAsync(EnrichmentEventBus bus, string bomId)
-    {
-        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        var stream = await OpenAsync(bus, bomId);
-        await NextAsync(stream);
-        return stream;
+        return BuildBus(connection ?? redis.Redis,
+            new RedisBusOptions { KeyPrefix = _keyPrefix, LegacyChannelPrefix = legacyChannelPrefix, ChannelPrefix = channelPrefix }, busOptions);
     }
 
     private Task RawPublishAsync(string channel, string message) =>

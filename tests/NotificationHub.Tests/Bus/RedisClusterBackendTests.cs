@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
@@ -15,42 +12,15 @@ namespace NotificationHub.Tests.Bus;
 /// publishers on classic channels are still heard where configured.
 /// </summary>
 [Collection("redis-cluster")]
-public sealed class RedisClusterBackendTests(RedisClusterFixture cluster) : IAsyncLifetime
+public sealed class RedisClusterBackendTests(RedisClusterFixture cluster) : RedisBusTestBase
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly List<IAsyncDisposable> _disposables = [];
     private readonly string _keyPrefix = $"test:{Guid.NewGuid():N}:";
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var disposable in _disposables)
+    private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(RedisShardedPubSub mode, string? legacyChannelPrefix = null) =>
+        BuildBus(cluster.Redis, new RedisBusOptions
         {
-            await disposable.DisposeAsync();
-        }
-
-        await _services.DisposeAsync();
-    }
-
-    private (EnrichmentEventBus Bus, RedisEventBusBackend Backend) CreateBus(RedisShardedPubSub mode, string? legacyChannelPrefix = null)
-    {
-        var busOptions = new EventBusOptions();
-        var backend = new RedisEventBusBackend(cluster.Redis,
-            Options.Create(new RedisBusOptions { KeyPrefix = _keyPrefix, ShardedPubSub = mode, LegacyChannelPrefix = legacyChannelPrefix, ReplicaAckTimeout = TimeSpan.FromSeconds(5) }),
-            Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
-        var bus = new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
-            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
-        return (bus, backend);
-    }
-
-    private async Task<EnrichmentStream> OpenAsync(EnrichmentEventBus bus, string bomId)
-    {
-        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, null).AsTask().WaitAsync(StepTimeout);
-        Assert.Equal(OpenStreamStatus.Opened, status);
-        _disposables.Add(stream!);
-        return stream!;
-    }
+            KeyPrefix = _keyPrefix, ShardedPubSub = mode, LegacyChannelPrefix = legacyChannelPrefix, ReplicaAckTimeout = TimeSpan.FromSeconds(5),
+        }, new EventBusOptions());
 
     /// <summary>Pub/sub messages each node received from other nodes over the cluster bus: (classic, shard).</summary>
     private async Task<Dictionary<int, (long Classic, long Shard)>> ForwardedMessagesAsync()

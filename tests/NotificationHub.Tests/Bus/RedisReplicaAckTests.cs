@@ -1,7 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NotificationHub.Bus;
 using NotificationHub.Bus.Redis;
 using NotificationHub.Contracts;
@@ -15,49 +12,27 @@ namespace NotificationHub.Tests.Bus;
 /// Replica acknowledgement on a master with a replica (the Sentinel setup's pair, connected to directly): appends are
 /// acknowledged by a group <c>WAIT</c>, and an event is published live only once a replica has it.
 /// </summary>
-public sealed class RedisReplicaAckTests : IAsyncLifetime
+public sealed class RedisReplicaAckTests : RedisBusTestBase
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly List<IAsyncDisposable> _disposables = [];
     private RedisSentinelSetup _pair = null!;
     private ConnectionMultiplexer _master = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _pair = await RedisSentinelSetup.StartAsync();
         _master = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_pair.MasterPort}").WaitAsync(StepTimeout);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        foreach (var disposable in _disposables)
-        {
-            await disposable.DisposeAsync();
-        }
-
+        await base.DisposeAsync();
         await _master.DisposeAsync();
         await _pair.DisposeAsync();
-        await _services.DisposeAsync();
     }
 
-    private EnrichmentEventBus CreateBus()
-    {
-        var busOptions = new EventBusOptions { LogCheckInterval = TimeSpan.FromDays(1) };
-        var backend = new RedisEventBusBackend(_master, Options.Create(new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromMilliseconds(500) }),
-            Options.Create(busOptions), NullLogger<RedisEventBusBackend>.Instance);
-        return new EnrichmentEventBus(backend, Options.Create(busOptions), NullLogger<EnrichmentEventBus>.Instance,
-            new BusMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System);
-    }
-
-    private async Task<EnrichmentStream> StartedBomWithStreamAsync(EnrichmentEventBus bus, string bomId)
-    {
-        await PublishAsync(bus, bomId, EnrichmentEventNames.Started);
-        var (status, stream) = await bus.OpenStreamAsync(bomId, Tenant, null).AsTask().WaitAsync(StepTimeout);
-        Assert.Equal(OpenStreamStatus.Opened, status);
-        _disposables.Add(stream!);
-        await NextAsync(stream!);
-        return stream!;
-    }
+    private EnrichmentEventBus CreateBus() =>
+        BuildBus(_master, new RedisBusOptions { ReplicaAckTimeout = TimeSpan.FromMilliseconds(500) },
+            new EventBusOptions { LogCheckInterval = TimeSpan.FromDays(1) }).Bus;
 
     [Fact]
     public async Task Concurrent_publishes_to_a_master_with_a_replica_share_few_WAITs_and_are_delivered_once_in_log_order()
