@@ -38,6 +38,11 @@ public sealed class MetricsTests
         Assert.Matches("(?m)^notificationhub_delivery_latency_milliseconds_bucket\\{[^}]*le=\"\\+Inf\"[^}]*\\} [1-9]", text);
         Assert.Matches("(?m)^notificationhub_subscriber_queue_events(\\{[^}]*\\})? \\d", text);
 
+        // ASP.NET Core's, Kestrel's and the runtime's meters too (the load tool reads allocations from the runtime's).
+        AssertPositive(text, "http_server_request_duration_seconds_count");
+        AssertPositive(text, "kestrel_active_connections");
+        AssertPositive(text, "dotnet_gc_heap_total_allocated_bytes_total");
+
         // Counters only appear once they moved: slow-consumer disconnects are asserted in SlowConsumerTests, recovered
         // events in RedisRestartTests, dropped channel messages in HostileInputTests.
     }
