@@ -13,7 +13,9 @@ public sealed class GcPauseRecorderTests
         Assert.True(recorder is not null, log.ToString());
         recorder.Begin();
 
-        // Events reach the session a moment after each collection: collect until three gen0 ones were seen.
+        // Events reach the session a moment after each collection: collect until three ephemeral ones were seen, a gen0
+        // among them. In this busy test process (every other test allocating beside it) the collector may take a forced
+        // gen0 collection further, to gen1, when gen1's budget is spent: one CI run saw only two gen0 in 20 s of them.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         GcPauseSummary summary;
         do
@@ -22,9 +24,10 @@ public sealed class GcPauseRecorderTests
             await Task.Delay(50);
             summary = recorder.Summarize();
         }
-        while (summary.Count[0] < 3 && DateTime.UtcNow < deadline);
+        while ((summary.Count[0] < 1 || summary.Count[0] + summary.Count[1] < 3) && DateTime.UtcNow < deadline);
 
-        Assert.True(summary.Count[0] >= 3, $"gen0 collections seen: {summary.Count[0]}");
+        Assert.True(summary.Count[0] >= 1 && summary.Count[0] + summary.Count[1] >= 3,
+            $"collections seen: gen0 {summary.Count[0]}, gen1 {summary.Count[1]}, gen2 {summary.Count[2]}");
         Assert.True(summary.TotalPauseMs > 0 && summary.MaxPauseMs >= summary.Gen0MeanPauseMs && summary.Gen0MeanPauseMs > 0);
 
         // The collection itself lies inside its pause, and its marking is split by root kind: the threads' stacks
