@@ -51,8 +51,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
 
         // Our server is a .NET process: its GC events say how much of the latency tail is collection pauses.
         await using var gcPauses = server is not null && !options.IsNchan ? GcPauseRecorder.TryStart(server.Pid, log) : null;
-        var allocated0 = await publisher.ServerAllocatedBytesAsync(cancel);
-        var workItems0 = await publisher.ServerWorkItemsAsync(cancel);
+        var (allocated0, workItems0) = await publisher.ServerCountersAsync(cancel);
         var host0 = HostCpu.Read();
         gcPauses?.Begin();
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -83,8 +82,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter log)
         result.ServerGc = gcPauses?.End();
         result.HostStealPercent = Math.Round(HostCpu.Read().StealPercentSince(host0), 1);
         result.RssAfterKiB = ProcStats.RssKiB(pids);
-        var allocated1 = await publisher.ServerAllocatedBytesAsync(cancel);
-        var workItems1 = await publisher.ServerWorkItemsAsync(cancel);
+        var (allocated1, workItems1) = await publisher.ServerCountersAsync(cancel);
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu0;
         var serverCpu = ProcStats.Cpu(pids) - serverCpu0;
         var threads1 = pids.Count > 0 ? ProcStats.CpuByThreadName(pids[0]) : [];

@@ -123,47 +123,42 @@ internal sealed partial class Publisher : IAsyncDisposable
         }
     }
 
-    /// <summary>The servers' <c>dotnet.gc.heap.total_allocated</c> from <c>/metrics</c>, summed (ours), or null.</summary>
-    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancel) =>
-        ServerCounterAsync("dotnet_gc_heap_total_allocated_bytes", cancel);
-
     /// <summary>
-    /// The servers' <c>dotnet.thread_pool.work_item.count</c> from <c>/metrics</c>, summed (ours), or null: every
-    /// hand-over to a worker thread (a socket completion, a task continuation run asynchronously, a queued item).
+    /// The servers' runtime counters from one <c>/metrics</c> scrape each, summed (ours), or null:
+    /// <c>dotnet.gc.heap.total_allocated</c>, and <c>dotnet.thread_pool.work_item.count</c>, every hand-over to a
+    /// worker thread (a socket completion, a task continuation run asynchronously, a queued item).
     /// </summary>
-    public Task<long?> ServerWorkItemsAsync(CancellationToken cancel) =>
-        ServerCounterAsync("dotnet_thread_pool_work_item_count", cancel);
-
-    private async Task<long?> ServerCounterAsync(string name, CancellationToken cancel)
+    public async Task<(long? AllocatedBytes, long? WorkItems)> ServerCountersAsync(CancellationToken cancel)
     {
         if (_options.IsNchan)
         {
-            return null;
+            return (null, null);
         }
 
-        long sum = 0;
+        long? allocated = 0, workItems = 0;
         try
         {
             foreach (var url in _options.Urls)
             {
-                var text = await _http.GetStringAsync(new Uri(url, "/metrics"), cancel);
-                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
-                if (line is null)
-                {
-                    return null;
-                }
-
-                sum += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                var lines = (await _http.GetStringAsync(new Uri(url, "/metrics"), cancel)).Split('\n');
+                allocated += Counter(lines, "dotnet_gc_heap_total_allocated_bytes");
+                workItems += Counter(lines, "dotnet_thread_pool_work_item_count");
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             // Metrics are a bonus: a busy or stopping server must not fail the run.
-            return null;
+            return (null, null);
         }
 
-        return sum;
+        return (allocated, workItems);
     }
+
+    // A counter's value in a Prometheus scrape, or null when the scrape does not have it.
+    private static long? Counter(string[] lines, string name) =>
+        lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+            ? (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary><paramref name="path"/> on the next server, round-robin (one server: relative to the base address).</summary>
     private Uri NextServer(string path) => _options.Urls.Count == 1

@@ -121,12 +121,19 @@ public static class ChannelMessageReader
     }
 
     // The contract's own name (the constant: no string per event), or null for a legacy or unknown type.
-    private static string? ContractEventType(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals(EnrichmentEventNames.Progress) ? EnrichmentEventNames.Progress
-        : reader.ValueTextEquals(EnrichmentEventNames.Started) ? EnrichmentEventNames.Started
-        : reader.ValueTextEquals(EnrichmentEventNames.Completed) ? EnrichmentEventNames.Completed
-        : reader.ValueTextEquals(EnrichmentEventNames.Failed) ? EnrichmentEventNames.Failed
-        : null;
+    private static string? ContractEventType(ref Utf8JsonReader reader)
+    {
+        var names = EnrichmentEventNames.BusEventTypes;
+        for (var i = 0; i < names.Count; i++) // indexed: no enumerator per event
+        {
+            if (reader.ValueTextEquals(names[i]))
+            {
+                return names[i];
+            }
+        }
+
+        return null;
+    }
 
     // Null for a string that is no Unicode text (a lone surrogate escape): the document path decides about it.
     private static string? TryGetString(ref Utf8JsonReader reader)
